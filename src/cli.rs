@@ -1,0 +1,203 @@
+//! The command line: clap derive, every flag documented, most with a `QUEST_*` variable.
+//!
+//! Raw arguments become a typed [`Settings`] before anything runs; nothing outside this file
+//! reads clap types or the process environment's flags.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::error::{Error, Result};
+
+/// Diff the pushed commit range and route each changed path to the deployment it needs.
+#[derive(Debug, Parser)]
+#[command(name = "quest-changes", version, about, long_about = None, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// The repository to examine (any directory inside it).
+    #[arg(
+        short = 'C',
+        long = "repo",
+        env = "QUEST_REPO",
+        default_value = ".",
+        global = true
+    )]
+    pub repo: PathBuf,
+
+    /// The configuration file. Default: `.quest-changes.yml` at the repository root, else the
+    /// embedded default.
+    #[arg(long, env = "QUEST_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+
+    /// The base revision of the range (empty means "not given").
+    #[arg(long, env = "QUEST_BASE", global = true)]
+    pub base: Option<String>,
+
+    /// The head revision of the range. Default: the CI's commit, else HEAD.
+    #[arg(long, env = "QUEST_HEAD", global = true)]
+    pub head: Option<String>,
+
+    /// How to print the result.
+    #[arg(long, value_enum, env = "QUEST_FORMAT", default_value_t = Format::Text, global = true)]
+    pub format: Format,
+
+    /// Write the result to this file instead of stdout.
+    #[arg(short, long, env = "QUEST_OUTPUT", global = true)]
+    pub output: Option<PathBuf>,
+
+    /// Print the steps each changed target's deployment would run, and change nothing.
+    #[arg(long, global = true)]
+    pub dry_run: bool,
+
+    /// Exit with code 3 instead of marking every target changed when the range is uncertain.
+    #[arg(long, env = "QUEST_STRICT", global = true)]
+    pub strict: bool,
+
+    /// Add staged, unstaged and untracked (not ignored) changes of the working tree.
+    #[arg(long, global = true)]
+    pub uncommitted: bool,
+
+    /// The deepest a shallow clone is deepened to find a missing base commit.
+    #[arg(
+        long,
+        env = "QUEST_MAX_FETCH_DEPTH",
+        default_value_t = 1000,
+        global = true
+    )]
+    pub max_fetch_depth: u32,
+
+    /// When to colour text output.
+    #[arg(long, value_enum, env = "QUEST_COLOR", default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Route the changes of the range to targets (the default).
+    Detect,
+    /// Print the steps of each changed target's deployment (same as --dry-run).
+    Plan,
+    /// Say which rule of which target matched each changed path, or each path given.
+    Explain {
+        /// Paths to explain instead of the changed ones, relative to the repository root.
+        paths: Vec<OsString>,
+    },
+    /// Print the effective configuration.
+    Config {
+        #[command(subcommand)]
+        what: Option<ConfigCommand>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the JSON Schema of `.quest-changes.yml`, for editor completion.
+    Schema,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A line per target and the range.
+    Text,
+    /// The documented JSON schema.
+    Json,
+    /// GitHub Actions step outputs (to $GITHUB_OUTPUT) and a job summary.
+    Github,
+    /// CircleCI continuation parameters.
+    Circleci,
+    /// A Markdown summary for a pull request comment.
+    Markdown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// What to do, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    Detect,
+    Plan,
+    Explain(Vec<OsString>),
+    ShowConfig,
+    ConfigSchema,
+}
+
+/// The typed settings every command runs from.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub action: Action,
+    pub repo: PathBuf,
+    pub config: Option<PathBuf>,
+    pub base: Option<String>,
+    pub head: Option<String>,
+    pub format: Format,
+    pub output: Option<PathBuf>,
+    pub strict: bool,
+    pub uncommitted: bool,
+    pub max_fetch_depth: u32,
+    pub color: ColorChoice,
+}
+
+impl Cli {
+    /// Validates the raw arguments into settings.
+    pub fn into_settings(self) -> Result<Settings> {
+        let action = match (self.command, self.dry_run) {
+            (None | Some(Command::Detect), false) => Action::Detect,
+            (None | Some(Command::Detect) | Some(Command::Plan), true)
+            | (Some(Command::Plan), false) => Action::Plan,
+            (Some(Command::Explain { paths }), _) => Action::Explain(paths),
+            (Some(Command::Config { what: None }), _) => Action::ShowConfig,
+            (
+                Some(Command::Config {
+                    what: Some(ConfigCommand::Schema),
+                }),
+                _,
+            ) => Action::ConfigSchema,
+        };
+        if self.max_fetch_depth == 0 {
+            return Err(Error::Usage("--max-fetch-depth must be at least 1".into()));
+        }
+        let non_empty = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
+        let format = self.format;
+        if matches!(
+            action,
+            Action::Explain(_) | Action::ShowConfig | Action::ConfigSchema
+        ) && !matches!(format, Format::Text | Format::Json)
+        {
+            return Err(Error::Usage(format!(
+                "--format {} is for detection and plans; this command prints text or json",
+                format_name(format)
+            )));
+        }
+        Ok(Settings {
+            action,
+            repo: self.repo,
+            config: self.config,
+            base: non_empty(self.base),
+            head: non_empty(self.head),
+            format,
+            output: self.output,
+            strict: self.strict,
+            uncommitted: self.uncommitted,
+            max_fetch_depth: self.max_fetch_depth,
+            color: self.color,
+        })
+    }
+}
+
+fn format_name(format: Format) -> &'static str {
+    match format {
+        Format::Text => "text",
+        Format::Json => "json",
+        Format::Github => "github",
+        Format::Circleci => "circleci",
+        Format::Markdown => "markdown",
+    }
+}

@@ -1,0 +1,427 @@
+//! `.quest-changes.yml`: its types, loading, validation and the embedded default.
+//!
+//! Loading is two steps, raw file -> validated [`Config`]: serde rejects unknown keys and wrong
+//! types with the parser's line and column; validation then checks what types cannot say
+//! (version, names, patterns, kind-specific sections) and names the key path that is wrong. A
+//! configuration either loads whole or not at all. The JSON Schema printed by
+//! `quest-changes config schema` is generated from the same types.
+
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Location};
+use crate::pattern::Rule;
+
+/// The file names looked for at the repository root, in order.
+pub const CANDIDATES: [&str; 2] = [".quest-changes.yml", ".quest-changes.yaml"];
+
+/// The configuration used when the repository has none; it fits this project's own layout.
+pub const EMBEDDED_DEFAULT: &str = "\
+version: 1
+default_branch: main
+targets:
+  service:
+    kind: ecs-service
+    paths: [\"app/**\"]
+  infra:
+    kind: terraform
+    paths: [\"terraform/**\"]
+";
+
+/// The only configuration version this build reads.
+pub const SUPPORTED_VERSION: u32 = 1;
+
+/// `.quest-changes.yml`, as written.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "quest-changes configuration")]
+pub struct ConfigFile {
+    /// Version of this file's format. Only `1` exists.
+    pub version: u32,
+    /// The branch that merge bases are taken against when a range must be inferred.
+    #[serde(default = "default_branch")]
+    pub default_branch: String,
+    /// The deployment targets, by name (letters, digits, `-` and `_`), in the order they are
+    /// reported.
+    pub targets: IndexMap<String, TargetFile>,
+}
+
+fn default_branch() -> String {
+    "main".to_owned()
+}
+
+/// One deployment target, as written.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TargetFile {
+    /// What kind of deployment the target starts.
+    pub kind: TargetKind,
+    /// Ordered path patterns (GitHub Actions `paths` semantics): the last matching rule decides,
+    /// and a rule starting with `!` excludes.
+    pub paths: Vec<String>,
+    /// `ecs-service` only: the image build.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build: Option<BuildFile>,
+    /// `terraform` only: the root module directory. Default: the fixed directory prefix of the
+    /// first pattern.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root: Option<String>,
+}
+
+/// The image build of an `ecs-service` target.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BuildFile {
+    /// The build context directory. Default: the fixed directory prefix of the first pattern.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
+    /// The Dockerfile. Default: `<context>/Dockerfile`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dockerfile: Option<String>,
+}
+
+/// The kinds of deployment a target can start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum TargetKind {
+    /// Build an image, push it to ECR and roll it out on an ECS service.
+    EcsService,
+    /// Plan and apply a Terraform root.
+    Terraform,
+    /// Routing only: quest-changes reports the target; the pipeline decides what to run.
+    Custom,
+}
+
+impl TargetKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TargetKind::EcsService => "ecs-service",
+            TargetKind::Terraform => "terraform",
+            TargetKind::Custom => "custom",
+        }
+    }
+}
+
+/// A validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where it came from: a file, or `<embedded default>`.
+    pub source: PathBuf,
+    /// The file as written (normalised), for `quest-changes config`.
+    pub file: ConfigFile,
+    pub default_branch: String,
+    pub targets: IndexMap<String, Target>,
+}
+
+/// A validated target.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub kind: TargetKind,
+    pub rules: Vec<Rule>,
+    pub settings: TargetSettings,
+}
+
+/// What each kind needs beyond routing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TargetSettings {
+    EcsService { context: String, dockerfile: String },
+    Terraform { root: String },
+    Custom,
+}
+
+impl Config {
+    /// The embedded default configuration.
+    pub fn embedded() -> Result<Config, Error> {
+        Config::parse(EMBEDDED_DEFAULT, Path::new("<embedded default>"))
+    }
+
+    /// Reads and validates a configuration file.
+    pub fn load(path: &Path) -> Result<Config, Error> {
+        let text = std::fs::read(path).map_err(Error::io("read the configuration", path))?;
+        let text = String::from_utf8(text).map_err(|_| Error::Config {
+            file: path.to_owned(),
+            location: None,
+            message: "the file is not valid UTF-8".into(),
+        })?;
+        Config::parse(&text, path)
+    }
+
+    /// Finds the configuration: `explicit` if given, else the first candidate file in `root`,
+    /// else the embedded default.
+    pub fn discover(explicit: Option<&Path>, root: Option<&Path>) -> Result<Config, Error> {
+        if let Some(path) = explicit {
+            return Config::load(path);
+        }
+        if let Some(root) = root {
+            for name in CANDIDATES {
+                let candidate = root.join(name);
+                if candidate.is_file() {
+                    return Config::load(&candidate);
+                }
+            }
+        }
+        Config::embedded()
+    }
+
+    /// Parses and validates YAML text; `source` names it in errors.
+    pub fn parse(text: &str, source: &Path) -> Result<Config, Error> {
+        let file: ConfigFile = serde_yaml::from_str(text).map_err(|e| yaml_error(&e, source))?;
+        validate(file, source)
+    }
+}
+
+fn yaml_error(e: &serde_yaml::Error, source: &Path) -> Error {
+    let location = e.location().map(|l| Location {
+        line: l.line(),
+        column: l.column(),
+    });
+    let mut message = e.to_string();
+    // The parser appends its own " at line L column C"; the location is printed up front.
+    if let Some(at) = message.find(" at line ") {
+        message.truncate(at);
+    }
+    if message.is_empty() || message == "EOF while parsing a value" {
+        message = "the file is empty; it needs at least `version` and `targets`".into();
+    }
+    Error::Config {
+        file: source.to_owned(),
+        location,
+        message,
+    }
+}
+
+fn validate(file: ConfigFile, source: &Path) -> Result<Config, Error> {
+    let fail = |message: String| Error::Config {
+        file: source.to_owned(),
+        location: None,
+        message,
+    };
+    if file.version != SUPPORTED_VERSION {
+        return Err(fail(format!(
+            "version: unsupported version {} (this build reads version {SUPPORTED_VERSION})",
+            file.version
+        )));
+    }
+    if !is_valid_branch_name(&file.default_branch) {
+        return Err(fail(format!(
+            "default_branch: `{}` is not a valid branch name",
+            file.default_branch
+        )));
+    }
+    if file.targets.is_empty() {
+        return Err(fail("targets: at least one target is required".into()));
+    }
+    let mut parameter_names: IndexMap<String, String> = IndexMap::new();
+    let mut targets = IndexMap::new();
+    for (name, target) in &file.targets {
+        if !is_valid_target_name(name) {
+            return Err(fail(format!(
+                "targets.{name}: invalid target name (use letters, digits, `-` and `_`)"
+            )));
+        }
+        // CircleCI pipeline parameters are `deploy_<name>` with `-` mapped to `_`; two names
+        // that map to the same parameter would make one target's flag overwrite the other's.
+        let parameter = name.replace('-', "_");
+        if let Some(other) = parameter_names.insert(parameter.clone(), name.clone()) {
+            return Err(fail(format!(
+                "targets.{name}: the name collides with `{other}` (both become the CircleCI parameter `deploy_{parameter}`)"
+            )));
+        }
+        if target.paths.is_empty() {
+            return Err(fail(format!(
+                "targets.{name}.paths: at least one pattern is required"
+            )));
+        }
+        let mut rules = Vec::with_capacity(target.paths.len());
+        for (i, pattern) in target.paths.iter().enumerate() {
+            let rule = Rule::parse(pattern).map_err(|e| {
+                fail(format!(
+                    "targets.{name}.paths[{i}]: invalid pattern `{pattern}`: {}",
+                    e.0
+                ))
+            })?;
+            rules.push(rule);
+        }
+        if !rules.iter().any(|r| !r.negated) {
+            return Err(fail(format!(
+                "targets.{name}.paths: every pattern is a `!` exclusion, so nothing can match"
+            )));
+        }
+        let settings = settings_for(name, target, &fail)?;
+        targets.insert(
+            name.clone(),
+            Target {
+                kind: target.kind,
+                rules,
+                settings,
+            },
+        );
+    }
+    Ok(Config {
+        source: source.to_owned(),
+        default_branch: file.default_branch.clone(),
+        file,
+        targets,
+    })
+}
+
+fn settings_for(
+    name: &str,
+    target: &TargetFile,
+    fail: &dyn Fn(String) -> Error,
+) -> Result<TargetSettings, Error> {
+    let prefix = || fixed_prefix(target.paths.iter().find(|p| !p.starts_with('!')));
+    match target.kind {
+        TargetKind::EcsService => {
+            if target.root.is_some() {
+                return Err(fail(format!(
+                    "targets.{name}.root: only `terraform` targets have a root"
+                )));
+            }
+            let build = target.build.clone().unwrap_or(BuildFile {
+                context: None,
+                dockerfile: None,
+            });
+            let context = match build.context {
+                Some(c) => check_relative(&c, &format!("targets.{name}.build.context"), fail)?,
+                None => prefix(),
+            };
+            let dockerfile = match build.dockerfile {
+                Some(d) => check_relative(&d, &format!("targets.{name}.build.dockerfile"), fail)?,
+                None if context == "." => "Dockerfile".to_owned(),
+                None => format!("{context}/Dockerfile"),
+            };
+            Ok(TargetSettings::EcsService {
+                context,
+                dockerfile,
+            })
+        }
+        TargetKind::Terraform => {
+            if target.build.is_some() {
+                return Err(fail(format!(
+                    "targets.{name}.build: only `ecs-service` targets have a build"
+                )));
+            }
+            let root = match &target.root {
+                Some(r) => check_relative(r, &format!("targets.{name}.root"), fail)?,
+                None => prefix(),
+            };
+            Ok(TargetSettings::Terraform { root })
+        }
+        TargetKind::Custom => {
+            if target.build.is_some() || target.root.is_some() {
+                return Err(fail(format!(
+                    "targets.{name}: `custom` targets take only `kind` and `paths`"
+                )));
+            }
+            Ok(TargetSettings::Custom)
+        }
+    }
+}
+
+/// A repository-relative directory: no leading `/`, no `..`, no empty segments.
+fn check_relative(value: &str, key: &str, fail: &dyn Fn(String) -> Error) -> Result<String, Error> {
+    let trimmed = value.trim_end_matches('/');
+    let trimmed = trimmed.strip_prefix("./").unwrap_or(trimmed);
+    if trimmed.is_empty() || trimmed == "." {
+        return Ok(".".to_owned());
+    }
+    let bad = trimmed.starts_with('/')
+        || trimmed
+            .split('/')
+            .any(|s| s.is_empty() || s == ".." || s == ".")
+        || trimmed.chars().any(char::is_control);
+    if bad {
+        return Err(fail(format!(
+            "{key}: `{value}` must be a path inside the repository, relative to its root"
+        )));
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// The directory part of a pattern before its first special character: `app/**` -> `app`.
+fn fixed_prefix(pattern: Option<&String>) -> String {
+    let Some(pattern) = pattern else {
+        return ".".to_owned();
+    };
+    let segments: Vec<&str> = pattern.split('/').collect();
+    let mut fixed = Vec::new();
+    // The last segment names files, not the directory.
+    for segment in &segments[..segments.len().saturating_sub(1)] {
+        if segment.contains(['*', '?', '[', '{', '\\']) {
+            break;
+        }
+        fixed.push(*segment);
+    }
+    if fixed.is_empty() {
+        ".".to_owned()
+    } else {
+        fixed.join("/")
+    }
+}
+
+fn is_valid_target_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+fn is_valid_branch_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('-')
+        && !name.contains("..")
+        && !name
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || "~^:?*[\\".contains(c))
+}
+
+/// The JSON Schema of `.quest-changes.yml`, pretty-printed.
+pub fn json_schema() -> String {
+    let schema = schemars::schema_for!(ConfigFile);
+    let mut out = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    out.push('\n');
+    out
+}
+
+/// The configuration as it applies: the file with every default filled in.
+fn effective(config: &Config) -> ConfigFile {
+    let mut file = config.file.clone();
+    file.default_branch.clone_from(&config.default_branch);
+    for (name, target) in &mut file.targets {
+        match config.targets.get(name).map(|t| &t.settings) {
+            Some(TargetSettings::EcsService {
+                context,
+                dockerfile,
+            }) => {
+                target.build = Some(BuildFile {
+                    context: Some(context.clone()),
+                    dockerfile: Some(dockerfile.clone()),
+                });
+            }
+            Some(TargetSettings::Terraform { root }) => target.root = Some(root.clone()),
+            Some(TargetSettings::Custom) | None => {}
+        }
+    }
+    file
+}
+
+/// The effective configuration as YAML, with a comment naming where it came from.
+pub fn to_yaml(config: &Config) -> String {
+    let body = serde_yaml::to_string(&effective(config)).unwrap_or_default();
+    format!(
+        "# effective configuration from {}\n{body}",
+        crate::path::one_line(&config.source.display().to_string())
+    )
+}
+
+/// The effective configuration as JSON.
+pub fn to_json(config: &Config) -> String {
+    let mut out = serde_json::to_string_pretty(&effective(config)).unwrap_or_default();
+    out.push('\n');
+    out
+}

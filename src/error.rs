@@ -1,0 +1,110 @@
+//! Typed errors and the one exit-code table.
+//!
+//! Every failure the program can report is a variant of [`Error`]; its `Display` is the single
+//! lowercase sentence printed on stderr, and [`Error::exit_code`] maps it, through one exhaustive
+//! `match`, to a documented code. Nothing here prints or exits: `main` does that.
+
+use std::path::PathBuf;
+
+/// Exit codes, documented in the README's "Exit codes" table.
+pub mod exit_code {
+    /// Success, whether or not anything changed.
+    pub const SUCCESS: i32 = 0;
+    /// Any failure not listed below (not a git repository, a git error, an unreadable file).
+    pub const FAILURE: i32 = 1;
+    /// A usage or configuration error: nothing was examined.
+    pub const USAGE: i32 = 2;
+    /// The range could not be known and `--strict` forbids guessing.
+    pub const UNCERTAIN: i32 = 3;
+    /// A revision that was asked for (base or head) is not in the repository.
+    pub const REVISION_NOT_FOUND: i32 = 4;
+}
+
+/// A location in a configuration file, where the YAML parser gives one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Location {
+    pub line: usize,
+    pub column: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The configuration file is malformed or invalid.
+    #[error("{}{}: {message}", file.display(), location.map(|l| format!(":{}:{}", l.line, l.column)).unwrap_or_default())]
+    Config {
+        file: PathBuf,
+        location: Option<Location>,
+        message: String,
+    },
+
+    /// The arguments or environment make no sense together.
+    #[error("{0}")]
+    Usage(String),
+
+    /// `--strict` was given and the range could not be known.
+    #[error("the commit range is uncertain and --strict is set: {0}")]
+    Uncertain(String),
+
+    /// The path given is not inside a git repository.
+    #[error("failed to open a git repository at {}: {message}", path.display())]
+    NotARepository { path: PathBuf, message: String },
+
+    /// A base or head revision that does not resolve to a commit.
+    #[error("failed to find {what} revision `{rev}` in the repository")]
+    RevisionNotFound { what: &'static str, rev: String },
+
+    /// A git operation failed.
+    #[error("failed to {action}: {source}")]
+    Git {
+        action: String,
+        #[source]
+        source: git2::Error,
+    },
+
+    /// Reading or writing a file failed.
+    #[error("failed to {action} {}: {source}", path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// The CI event payload could not be read or understood.
+    #[error("failed to read the CI event at {}: {message}", path.display())]
+    Event { path: PathBuf, message: String },
+}
+
+impl Error {
+    /// The process exit code for this error; see [`exit_code`].
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Config { .. } | Error::Usage(_) => exit_code::USAGE,
+            Error::Uncertain(_) => exit_code::UNCERTAIN,
+            Error::RevisionNotFound { .. } => exit_code::REVISION_NOT_FOUND,
+            Error::NotARepository { .. }
+            | Error::Git { .. }
+            | Error::Io { .. }
+            | Error::Event { .. } => exit_code::FAILURE,
+        }
+    }
+
+    pub(crate) fn git(action: impl Into<String>) -> impl FnOnce(git2::Error) -> Error {
+        let action = action.into();
+        move |source| Error::Git { action, source }
+    }
+
+    pub(crate) fn io(
+        action: &'static str,
+        path: impl Into<PathBuf>,
+    ) -> impl FnOnce(std::io::Error) -> Error {
+        let path = path.into();
+        move |source| Error::Io {
+            action,
+            path,
+            source,
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,28 @@
+//! quest-changes: diff the pushed commit range and route each changed path to its deployment.
+//!
+//! The core is `range` -> `diff` -> `route` -> `plan`, deterministic and free of output;
+//! `command` runs one command from typed `cli::Settings`; `output` renders. This file only
+//! lists the modules and exposes [`run`].
+
+pub mod cli;
+pub mod command;
+pub mod config;
+pub mod diff;
+pub mod error;
+pub mod output;
+pub mod path;
+pub mod pattern;
+pub mod plan;
+pub mod range;
+pub mod report;
+pub mod route;
+
+pub use error::{exit_code, Error, Result};
+
+/// Runs the command that `settings` describes against the process environment.
+pub fn run(settings: cli::Settings) -> Result<()> {
+    let env: range::Environment = std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .collect();
+    command::execute(&settings, &env)
+}

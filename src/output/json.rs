@@ -1,0 +1,148 @@
+//! `--format json`: the documented, stable schema (README, "JSON output").
+//!
+//! Paths that are UTF-8 appear as they are; a path that is not also carries `path_hex` (and
+//! `old_path_hex`), the exact bytes in lowercase hex, while `path` holds a display form with
+//! U+FFFD for the invalid bytes.
+
+use indexmap::IndexMap;
+use serde::Serialize;
+
+use crate::path::RepoPath;
+use crate::plan::TargetPlan;
+use crate::report::Report;
+use crate::route::Explanation;
+
+/// The version of this JSON schema; bumped only on incompatible changes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct Document<'a> {
+    version: u32,
+    base: Option<String>,
+    head: String,
+    range: RangeDoc<'a>,
+    uncertain: bool,
+    uncommitted: bool,
+    changes: Vec<ChangeDoc>,
+    targets: IndexMap<&'a str, TargetDoc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    plan: Option<&'a [TargetPlan]>,
+}
+
+#[derive(Serialize)]
+struct RangeDoc<'a> {
+    source: &'a str,
+    reason: &'a str,
+}
+
+#[derive(Serialize)]
+struct ChangeDoc {
+    path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path_hex: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    old_path: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    old_path_hex: Option<String>,
+    status: &'static str,
+}
+
+#[derive(Serialize)]
+struct TargetDoc {
+    kind: &'static str,
+    changed: bool,
+    files: Vec<String>,
+}
+
+/// Renders the report (and, for `plan`/`--dry-run`, the plan) as pretty JSON with a newline.
+pub fn render(report: &Report, plan: Option<&[TargetPlan]>) -> String {
+    let hex_if_not_utf8 = |p: &RepoPath| {
+        if p.as_utf8().is_some() {
+            None
+        } else {
+            Some(p.hex())
+        }
+    };
+    let doc = Document {
+        version: SCHEMA_VERSION,
+        base: report.range.base.map(|b| b.to_string()),
+        head: report.range.head.to_string(),
+        range: RangeDoc {
+            source: report.range.source.as_str(),
+            reason: &report.range.reason,
+        },
+        uncertain: report.range.uncertain,
+        uncommitted: report.uncommitted,
+        changes: report
+            .changes
+            .iter()
+            .map(|c| ChangeDoc {
+                path: c.path.lossy(),
+                path_hex: hex_if_not_utf8(&c.path),
+                old_path: c.old_path.as_ref().map(|p| p.lossy()),
+                old_path_hex: c.old_path.as_ref().and_then(hex_if_not_utf8),
+                status: c.status.as_str(),
+            })
+            .collect(),
+        targets: report
+            .routing
+            .iter()
+            .map(|(name, r)| {
+                (
+                    name.as_str(),
+                    TargetDoc {
+                        kind: r.kind.as_str(),
+                        changed: r.changed,
+                        files: r.files.iter().map(|f| f.lossy()).collect(),
+                    },
+                )
+            })
+            .collect(),
+        plan,
+    };
+    let mut out = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    out.push('\n');
+    out
+}
+
+#[derive(Serialize)]
+struct ExplainDoc {
+    path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path_hex: Option<String>,
+    targets: IndexMap<String, Option<DecisionDoc>>,
+}
+
+#[derive(Serialize)]
+struct DecisionDoc {
+    rule_index: usize,
+    rule: String,
+    included: bool,
+}
+
+/// `explain --format json`: for each path, the deciding rule of each target (null: none).
+pub fn render_explain(entries: &[Explanation]) -> String {
+    let docs: Vec<ExplainDoc> = entries
+        .iter()
+        .map(|(path, decisions)| ExplainDoc {
+            path: path.lossy(),
+            path_hex: path.as_utf8().is_none().then(|| path.hex()),
+            targets: decisions
+                .iter()
+                .map(|(target, d)| {
+                    (
+                        target.clone(),
+                        d.as_ref().map(|d| DecisionDoc {
+                            rule_index: d.rule_index,
+                            rule: d.rule.clone(),
+                            included: d.included,
+                        }),
+                    )
+                })
+                .collect(),
+        })
+        .collect();
+    let mut out = serde_json::to_string_pretty(&docs).unwrap_or_default();
+    out.push('\n');
+    out
+}

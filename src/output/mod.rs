@@ -1,0 +1,8 @@
+//! The output formats, one file each. Each renders a [`crate::report::Report`] and computes
+//! nothing of its own.
+
+pub mod circleci;
+pub mod github;
+pub mod json;
+pub mod markdown;
+pub mod text;

@@ -1,0 +1,76 @@
+//! Detection's one result: the range, the changes and the routing, as every output reads it.
+//!
+//! `detect` chains the core (range -> diff -> route); it opens the repository and reads git, but
+//! neither prints nor writes. Every output format renders a [`Report`]; none computes anything
+//! of its own, so all formats always agree.
+
+use std::path::Path;
+
+use git2::Repository;
+
+use crate::config::Config;
+use crate::diff::{self, Change, Side};
+use crate::error::{Error, Result};
+use crate::range::{self, Range, Request};
+use crate::route::{Router, Routing};
+
+/// What detection found.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub range: Range,
+    /// Whether the working tree's changes were added (`--uncommitted`).
+    pub uncommitted: bool,
+    pub changes: Vec<Change>,
+    pub routing: Routing,
+}
+
+impl Report {
+    /// The names of the targets that changed, in configuration order.
+    pub fn changed_targets(&self) -> Vec<&str> {
+        self.routing
+            .iter()
+            .filter(|(_, r)| r.changed)
+            .map(|(name, _)| name.as_str())
+            .collect()
+    }
+}
+
+/// Opens the repository that contains `path`.
+pub fn open_repository(path: &Path) -> Result<Repository> {
+    Repository::discover(path).map_err(|e| Error::NotARepository {
+        path: path.to_owned(),
+        message: e.message().to_owned(),
+    })
+}
+
+/// Resolves the range, diffs it and routes the changes.
+pub fn detect(
+    repo: &Repository,
+    config: &Config,
+    request: &Request,
+    uncommitted: bool,
+) -> Result<Report> {
+    let router = Router::new(config)?;
+    let range = range::resolve(repo, request)?;
+    let changes = if range.uncertain && !uncommitted {
+        Vec::new()
+    } else if uncommitted {
+        if repo.is_bare() {
+            return Err(Error::Usage(
+                "--uncommitted needs a working tree, and this repository is bare".into(),
+            ));
+        }
+        diff::changes(repo, range.base.or(Some(range.head)), Side::WorkingTree)?
+    } else if range.base == Some(range.head) {
+        Vec::new()
+    } else {
+        diff::changes(repo, range.base, Side::Commit(range.head))?
+    };
+    let routing = router.route(&changes, range.uncertain);
+    Ok(Report {
+        range,
+        uncommitted,
+        changes,
+        routing,
+    })
+}
