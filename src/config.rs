@@ -46,7 +46,42 @@ pub struct ConfigFile {
     pub default_branch: String,
     /// The deployment targets, by name (letters, digits, `-` and `_`), in the order they are
     /// reported.
+    #[serde(deserialize_with = "unique_targets")]
     pub targets: IndexMap<String, TargetFile>,
+}
+
+/// Targets as a map that rejects a name given twice (YAML allows it; the later would silently
+/// replace the earlier).
+fn unique_targets<'de, D>(deserializer: D) -> Result<IndexMap<String, TargetFile>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    struct Visitor;
+    impl<'de> serde::de::Visitor<'de> for Visitor {
+        type Value = IndexMap<String, TargetFile>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a map of target names to targets")
+        }
+
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut out = IndexMap::new();
+            while let Some(name) = map.next_key::<String>()? {
+                if out.contains_key(&name) {
+                    return Err(serde::de::Error::custom(format!(
+                        "target `{name}` is defined twice"
+                    )));
+                }
+                let target = map.next_value::<TargetFile>()?;
+                out.insert(name, target);
+            }
+            Ok(out)
+        }
+    }
+    deserializer.deserialize_map(Visitor)
 }
 
 fn default_branch() -> String {
@@ -178,11 +213,8 @@ fn yaml_error(e: &serde_yaml::Error, source: &Path) -> Error {
         line: l.line(),
         column: l.column(),
     });
-    let mut message = e.to_string();
-    // The parser appends its own " at line L column C"; the location is printed up front.
-    if let Some(at) = message.find(" at line ") {
-        message.truncate(at);
-    }
+    // The parser writes its own " at line L column C"; the location is printed up front.
+    let mut message = strip_positions(&e.to_string());
     if message.is_empty() || message == "EOF while parsing a value" {
         message = "the file is empty; it needs at least `version` and `targets`".into();
     }
@@ -191,6 +223,45 @@ fn yaml_error(e: &serde_yaml::Error, source: &Path) -> Error {
         location,
         message,
     }
+}
+
+/// Removes every " at line L column C" (and " at position P") from a parser message.
+fn strip_positions(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(at) = rest.find(" at ") {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at + 4..];
+        let skip = position_len(tail);
+        if skip == 0 {
+            out.push_str(" at ");
+        }
+        rest = &tail[skip..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The length of a leading "line L column C" or "position P", else 0.
+fn position_len(text: &str) -> usize {
+    let number = |s: &str| s.bytes().take_while(u8::is_ascii_digit).count();
+    if let Some(after) = text.strip_prefix("line ") {
+        let n = number(after);
+        if n > 0 {
+            if let Some(col) = after[n..].strip_prefix(" column ") {
+                let m = number(col);
+                if m > 0 {
+                    return "line ".len() + n + " column ".len() + m;
+                }
+            }
+        }
+    } else if let Some(after) = text.strip_prefix("position ") {
+        let n = number(after);
+        if n > 0 {
+            return "position ".len() + n;
+        }
+    }
+    0
 }
 
 fn validate(file: ConfigFile, source: &Path) -> Result<Config, Error> {

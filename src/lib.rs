@@ -13,6 +13,7 @@ pub mod output;
 pub mod path;
 pub mod pattern;
 pub mod plan;
+pub mod process;
 pub mod range;
 pub mod report;
 pub mod route;

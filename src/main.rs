@@ -14,7 +14,10 @@ fn main() -> ExitCode {
             exit_code::SUCCESS
         }
         Err(error) => {
-            eprintln!("error: {error}");
+            eprintln!(
+                "error: {}",
+                quest_changes::path::one_line(&error.to_string())
+            );
             error.exit_code()
         }
     };

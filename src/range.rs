@@ -624,11 +624,45 @@ impl Context<'_> {
         options.depth(i32::try_from(depth).unwrap_or(i32::MAX));
         options.download_tags(git2::AutotagOption::All);
         let refspecs: [&str; 0] = [];
-        remote
-            .fetch(&refspecs, Some(&mut options), None)
-            .map_err(Error::git(format!(
-                "deepen the clone from `{remote_name}` to depth {depth}"
-            )))
+        match remote.fetch(&refspecs, Some(&mut options), None) {
+            Ok(()) => Ok(()),
+            // libgit2's local transport (`file://` and plain paths) cannot fetch shallow; git
+            // can, so a clone made from a local path is deepened by git itself.
+            Err(e)
+                if e.class() == git2::ErrorClass::Net
+                    && e.message().contains("local transport") =>
+            {
+                self.deepen_with_git(remote_name, depth)
+            }
+            Err(e) => Err(Error::Git {
+                action: format!("deepen the clone from `{remote_name}` to depth {depth}"),
+                source: e,
+            }),
+        }
+    }
+
+    fn deepen_with_git(&self, remote_name: &str, depth: u32) -> Result<()> {
+        let cwd = self.repo.workdir().unwrap_or_else(|| self.repo.path());
+        let depth_arg = format!("--depth={depth}");
+        let finished = crate::process::run(
+            "git",
+            [
+                "fetch",
+                "--quiet",
+                "--tags",
+                depth_arg.as_str(),
+                "--",
+                remote_name,
+            ],
+            cwd,
+        )?;
+        if finished.success {
+            return Ok(());
+        }
+        Err(Error::Git {
+            action: format!("deepen the clone from `{remote_name}` to depth {depth}"),
+            source: git2::Error::from_str(String::from_utf8_lossy(&finished.stderr).trim()),
+        })
     }
 
     fn merge_base(&self, a: Oid, b: Oid) -> Result<Option<Oid>> {

@@ -104,10 +104,7 @@ pub fn render_plan(report: &Report, plan: &[TargetPlan], style: Style) -> String
 }
 
 /// `explain`: for each path, the rule of each target that decided it.
-pub fn render_explain(
-    entries: &[Explanation],
-    style: Style,
-) -> String {
+pub fn render_explain(entries: &[Explanation], style: Style) -> String {
     let mut out = String::new();
     if entries.is_empty() {
         out.push_str("no changed paths to explain\n");

@@ -1,1 +1,14 @@
+//! Integration tests: one binary; real git repositories in temporary directories, driven
+//! through the CLI and the library.
 
+// Tests fail loudly by design: a panic with a message is the assertion.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod cli;
+mod config;
+mod diff;
+mod library;
+mod outputs;
+mod patterns;
+mod range;
+mod support;
