@@ -53,6 +53,10 @@ pub enum Error {
     #[error("failed to find {what} revision `{rev}` in the repository")]
     RevisionNotFound { what: &'static str, rev: String },
 
+    /// The repository has no commit at all.
+    #[error("failed to find a head commit: the repository has no commits yet")]
+    EmptyRepository,
+
     /// A git operation failed.
     #[error("failed to {action}: {source}")]
     Git {
@@ -81,7 +85,9 @@ impl Error {
         match self {
             Error::Config { .. } | Error::Usage(_) => exit_code::USAGE,
             Error::Uncertain(_) => exit_code::UNCERTAIN,
-            Error::RevisionNotFound { .. } => exit_code::REVISION_NOT_FOUND,
+            Error::RevisionNotFound { .. } | Error::EmptyRepository => {
+                exit_code::REVISION_NOT_FOUND
+            }
             Error::NotARepository { .. }
             | Error::Git { .. }
             | Error::Io { .. }

@@ -559,6 +559,11 @@ impl Context<'_> {
                 rev: rev.to_owned(),
             });
         }
+        let unborn =
+            matches!(self.repo.head(), Err(e) if e.code() == git2::ErrorCode::UnbornBranch);
+        if unborn && rev == "HEAD" {
+            return Err(Error::EmptyRepository);
+        }
         self.repo
             .revparse_single(rev)
             .and_then(|o| o.peel_to_commit())
