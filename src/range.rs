@@ -271,17 +271,10 @@ impl Context<'_> {
             );
         };
         match self.merge_base(base, head)? {
-            Some(mb) => Ok(Range {
-                base: Some(mb),
-                head,
-                source: Source::GithubPullRequest,
-                reason: format!(
+            Some(mb) => Ok(certain(Some(mb), head, Source::GithubPullRequest, format!(
                     "pull request: merge base of its base {} and its head, to its head, so commits merged into the base branch since branching are left out",
                     short(base)
-                ),
-                uncertain: false,
-                notes: Vec::new(),
-            }),
+                ))),
             None => Ok(self.uncertain(head, Source::GithubPullRequest, "the pull request's base and head share no history".into())),
         }
     }
@@ -322,25 +315,21 @@ impl Context<'_> {
         }
         for (name, oid) in candidates {
             if let Some(mb) = self.merge_base(oid, head)? {
-                return Ok(Range {
-                    base: Some(mb),
+                return Ok(certain(
+                    Some(mb),
                     head,
-                    source: Source::Local,
-                    reason: format!("merge base of {head_rev} with `{name}`"),
-                    uncertain: false,
-                    notes: Vec::new(),
-                });
+                    Source::Local,
+                    format!("merge base of {head_rev} with `{name}`"),
+                ));
             }
         }
         if self.is_root(head)? {
-            return Ok(Range {
-                base: None,
+            return Ok(certain(
+                None,
                 head,
-                source: Source::Local,
-                reason: "the first commit of the repository: everything in it is new".into(),
-                uncertain: false,
-                notes: Vec::new(),
-            });
+                Source::Local,
+                "the first commit of the repository: everything in it is new".into(),
+            ));
         }
         Ok(self.uncertain(
             head,
@@ -381,27 +370,18 @@ impl Context<'_> {
         } else {
             self.commit("base", base)?
         };
-        Ok(Range {
-            base: Some(base_oid),
-            head,
-            source,
-            reason,
-            uncertain: false,
-            notes: Vec::new(),
-        })
+        Ok(certain(Some(base_oid), head, source, reason))
     }
 
     /// The merge base with the default branch stands in for a base that cannot be had.
     fn fallback(&mut self, head: Oid, why: &str) -> Result<Range> {
         match self.default_branch_merge_base(head)? {
-            Some((name, mb)) if mb != head => Ok(Range {
-                base: Some(mb),
+            Some((name, mb)) if mb != head => Ok(certain(
+                Some(mb),
                 head,
-                source: Source::Fallback,
-                reason: format!("{why}; using the merge base with `{name}` instead"),
-                uncertain: false,
-                notes: Vec::new(),
-            }),
+                Source::Fallback,
+                format!("{why}; using the merge base with `{name}` instead"),
+            )),
             Some((name, _)) => Ok(self.uncertain(
                 head,
                 Source::Fallback,
@@ -421,35 +401,14 @@ impl Context<'_> {
     /// The merge base with the default branch as the base of a branch's first pipeline.
     fn merge_base_range(&mut self, head: Oid, source: Source, why: &str) -> Result<Range> {
         match self.default_branch_merge_base(head)? {
-            Some((name, mb)) if mb != head => Ok(Range {
-                base: Some(mb),
-                head,
-                source,
-                reason: format!("{why}: merge base with `{name}`"),
-                uncertain: false,
-                notes: Vec::new(),
-            }),
-            Some((name, _)) if self.is_root(head)? => Ok(Range {
-                base: None,
-                head,
-                source,
-                reason: format!("{why}; the head is the first commit of `{name}`: everything in it is new"),
-                uncertain: false,
-                notes: Vec::new(),
-            }),
+            Some((name, mb)) if mb != head => Ok(certain(Some(mb), head, source, format!("{why}: merge base with `{name}`"))),
+            Some((name, _)) if self.is_root(head)? => Ok(certain(None, head, source, format!("{why}; the head is the first commit of `{name}`: everything in it is new"))),
             Some((name, _)) => Ok(self.uncertain(
                 head,
                 source,
                 format!("{why}, and the head is already on `{name}`, so the pushed range cannot be known"),
             )),
-            None if self.is_root(head)? => Ok(Range {
-                base: None,
-                head,
-                source,
-                reason: format!("{why}; the head is the repository's first commit: everything in it is new"),
-                uncertain: false,
-                notes: Vec::new(),
-            }),
+            None if self.is_root(head)? => Ok(certain(None, head, source, format!("{why}; the head is the repository's first commit: everything in it is new"))),
             None => Ok(self.uncertain(
                 head,
                 source,
@@ -518,14 +477,12 @@ impl Context<'_> {
             }
         }
         match best {
-            Some((_, name, oid)) => Ok(Range {
-                base: Some(oid),
+            Some((_, name, oid)) => Ok(certain(
+                Some(oid),
                 head,
-                source: Source::Tag,
-                reason: format!("tag `{tag}`: from the previous tag `{name}`"),
-                uncertain: false,
-                notes: Vec::new(),
-            }),
+                Source::Tag,
+                format!("tag `{tag}`: from the previous tag `{name}`"),
+            )),
             None => Ok(self.uncertain(
                 head,
                 Source::Tag,
@@ -716,6 +673,18 @@ impl Context<'_> {
             ),
             message: message.to_owned(),
         }
+    }
+}
+
+/// A range that is known.
+fn certain(base: Option<Oid>, head: Oid, source: Source, reason: String) -> Range {
+    Range {
+        base,
+        head,
+        source,
+        reason,
+        uncertain: false,
+        notes: Vec::new(),
     }
 }
 
