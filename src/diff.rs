@@ -4,7 +4,9 @@
 //! old path, all as raw bytes. A submodule bump is a modified path. This file and `range` are
 //! the only users of git2; nothing here decides routing.
 
-use git2::{Delta, DiffFindOptions, DiffOptions, Oid, Repository};
+use std::collections::HashMap;
+
+use git2::{Delta, DiffFindOptions, DiffOptions, Oid, Repository, Tree};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -58,6 +60,129 @@ pub fn changes(repo: &Repository, base: Option<Oid>, head: Side) -> Result<Vec<C
         Some(oid) => Some(tree_of(repo, oid)?),
         None => None,
     };
+    match (head, base_tree) {
+        (Side::Commit(oid), Some(base_tree)) => {
+            let head_tree = tree_of(repo, oid)?;
+            commit_changes(repo, &base_tree, &head_tree)
+        }
+        (head, base_tree) => libgit2_changes(repo, base_tree.as_ref(), head),
+    }
+}
+
+/// Commit to commit, the fast way (git's own): walk both trees, descending only into subtrees
+/// whose ids differ; pair deletions and additions of the same blob as exact renames; and ask
+/// libgit2's similarity detection only about the deletions and additions that are left.
+/// libgit2's plain tree diff reads every entry of both trees however little changed, and its
+/// rename detection compares every deletion with every addition, exact renames included.
+fn commit_changes(repo: &Repository, base: &Tree<'_>, head: &Tree<'_>) -> Result<Vec<Change>> {
+    let mut entries = Vec::new();
+    walk(repo, Some(base), Some(head), &mut Vec::new(), &mut entries)?;
+    let mut out = Vec::with_capacity(entries.len());
+    let mut added: Vec<Entry> = Vec::new();
+    let mut deleted: Vec<Entry> = Vec::new();
+    for entry in entries {
+        match (entry.old, entry.new) {
+            (None, Some(_)) => added.push(entry),
+            (Some(_), None) => deleted.push(entry),
+            (Some(old), Some(new)) => out.push(Change {
+                status: if kind_of(old.1) == kind_of(new.1) {
+                    Status::Modified
+                } else {
+                    Status::TypeChanged
+                },
+                path: RepoPath::new(entry.path),
+                old_path: None,
+            }),
+            (None, None) => {}
+        }
+    }
+
+    // Exact renames: a deleted and an added path holding the same object.
+    let mut by_id: HashMap<Oid, Vec<usize>> = HashMap::new();
+    for (i, d) in deleted.iter().enumerate() {
+        if let Some((id, _)) = d.old {
+            by_id.entry(id).or_default().push(i);
+        }
+    }
+    let mut deleted_used = vec![false; deleted.len()];
+    let mut added_left = Vec::new();
+    for a in added {
+        let source = a
+            .new
+            .and_then(|(id, _)| by_id.get_mut(&id))
+            .and_then(|candidates| (!candidates.is_empty()).then(|| candidates.remove(0)));
+        match source {
+            Some(i) => {
+                deleted_used[i] = true;
+                out.push(Change {
+                    status: Status::Renamed,
+                    path: RepoPath::new(a.path),
+                    old_path: Some(RepoPath::new(deleted[i].path.clone())),
+                });
+            }
+            None => added_left.push(a),
+        }
+    }
+    let deleted_left: Vec<Entry> = deleted
+        .into_iter()
+        .zip(deleted_used)
+        .filter(|(_, used)| !used)
+        .map(|(d, _)| d)
+        .collect();
+
+    // Similar renames among what is left, by libgit2 on exactly those paths.
+    let mut renamed_from: HashMap<Vec<u8>, Vec<u8>> = HashMap::new();
+    if !added_left.is_empty() && !deleted_left.is_empty() {
+        let mut options = DiffOptions::new();
+        options.disable_pathspec_match(true);
+        for e in added_left.iter().chain(&deleted_left) {
+            options.pathspec(e.path.clone());
+        }
+        let mut diff = repo
+            .diff_tree_to_tree(Some(base), Some(head), Some(&mut options))
+            .map_err(Error::git("diff the base and head trees"))?;
+        let mut find = DiffFindOptions::new();
+        find.renames(true);
+        diff.find_similar(Some(&mut find))
+            .map_err(Error::git("detect renames"))?;
+        for delta in diff.deltas().filter(|d| d.status() == Delta::Renamed) {
+            if let (Some(old), Some(new)) =
+                (delta.old_file().path_bytes(), delta.new_file().path_bytes())
+            {
+                renamed_from.insert(new.to_vec(), old.to_vec());
+            }
+        }
+    }
+    let renamed_sources: std::collections::HashSet<&[u8]> =
+        renamed_from.values().map(Vec::as_slice).collect();
+    for d in &deleted_left {
+        if !renamed_sources.contains(d.path.as_slice()) {
+            out.push(Change {
+                status: Status::Deleted,
+                path: RepoPath::new(d.path.clone()),
+                old_path: None,
+            });
+        }
+    }
+    for a in added_left {
+        let old = renamed_from.get(&a.path).cloned();
+        out.push(Change {
+            status: if old.is_some() {
+                Status::Renamed
+            } else {
+                Status::Added
+            },
+            path: RepoPath::new(a.path),
+            old_path: old.map(RepoPath::new),
+        });
+    }
+    // Byte order of full paths is git's order.
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(out)
+}
+
+/// Everything else (the first commit, the working tree) through libgit2 alone.
+fn libgit2_changes(repo: &Repository, base: Option<&Tree<'_>>, head: Side) -> Result<Vec<Change>> {
     let mut options = DiffOptions::new();
     options
         .include_typechange(true)
@@ -66,7 +191,7 @@ pub fn changes(repo: &Repository, base: Option<Oid>, head: Side) -> Result<Vec<C
     let mut diff = match head {
         Side::Commit(oid) => {
             let head_tree = tree_of(repo, oid)?;
-            repo.diff_tree_to_tree(base_tree.as_ref(), Some(&head_tree), Some(&mut options))
+            repo.diff_tree_to_tree(base, Some(&head_tree), Some(&mut options))
                 .map_err(Error::git("diff the base and head trees"))?
         }
         Side::WorkingTree => {
@@ -74,7 +199,7 @@ pub fn changes(repo: &Repository, base: Option<Oid>, head: Side) -> Result<Vec<C
                 .include_untracked(true)
                 .recurse_untracked_dirs(true)
                 .include_ignored(false);
-            repo.diff_tree_to_workdir_with_index(base_tree.as_ref(), Some(&mut options))
+            repo.diff_tree_to_workdir_with_index(base, Some(&mut options))
                 .map_err(Error::git("diff the base tree and the working tree"))?
         }
     };
@@ -109,11 +234,229 @@ pub fn changes(repo: &Repository, base: Option<Oid>, head: Side) -> Result<Vec<C
             old_path: old,
         });
     }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
 }
 
-fn tree_of(repo: &Repository, oid: Oid) -> Result<git2::Tree<'_>> {
+fn tree_of(repo: &Repository, oid: Oid) -> Result<Tree<'_>> {
     repo.find_commit(oid)
         .and_then(|c| c.tree())
         .map_err(Error::git(format!("read the tree of commit {oid}")))
+}
+
+/// A non-tree path that differs: its (id, mode) before and after.
+#[derive(Debug)]
+struct Entry {
+    path: Vec<u8>,
+    old: Option<(Oid, i32)>,
+    new: Option<(Oid, i32)>,
+}
+
+const MODE_TREE: i32 = 0o040000;
+const MODE_LINK: i32 = 0o120000;
+const MODE_GITLINK: i32 = 0o160000;
+
+/// What an entry is, for telling a type change from a modification.
+fn kind_of(mode: i32) -> i32 {
+    match mode {
+        MODE_LINK | MODE_GITLINK | MODE_TREE => mode,
+        _ => 0o100000,
+    }
+}
+
+/// Appends every non-tree path under `prefix` that differs between `old` and `new` (either may
+/// be absent), descending only into subtrees whose ids differ.
+fn walk(
+    repo: &Repository,
+    old: Option<&Tree<'_>>,
+    new: Option<&Tree<'_>>,
+    prefix: &mut Vec<u8>,
+    out: &mut Vec<Entry>,
+) -> Result<()> {
+    let mut old_entries: HashMap<Vec<u8>, (Oid, i32)> = old
+        .map(|t| {
+            t.iter()
+                .map(|e| (e.name_bytes().to_vec(), (e.id(), e.filemode())))
+                .collect()
+        })
+        .unwrap_or_default();
+    let new_entries: Vec<(Vec<u8>, (Oid, i32))> = new
+        .map(|t| {
+            t.iter()
+                .map(|e| (e.name_bytes().to_vec(), (e.id(), e.filemode())))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut visit =
+        |name: &[u8], before: Option<(Oid, i32)>, after: Option<(Oid, i32)>| -> Result<()> {
+            if before == after {
+                return Ok(());
+            }
+            let len = prefix.len();
+            prefix.extend_from_slice(name);
+            let is_tree = |e: Option<(Oid, i32)>| e.filter(|(_, m)| *m == MODE_TREE);
+            let old_tree = match is_tree(before) {
+                Some((id, _)) => Some(find_tree(repo, id)?),
+                None => None,
+            };
+            let new_tree = match is_tree(after) {
+                Some((id, _)) => Some(find_tree(repo, id)?),
+                None => None,
+            };
+            let old_file = before.filter(|(_, m)| *m != MODE_TREE);
+            let new_file = after.filter(|(_, m)| *m != MODE_TREE);
+            if old_file.is_some() || new_file.is_some() {
+                out.push(Entry {
+                    path: prefix.clone(),
+                    old: old_file,
+                    new: new_file,
+                });
+            }
+            if old_tree.is_some() || new_tree.is_some() {
+                prefix.push(b'/');
+                walk(repo, old_tree.as_ref(), new_tree.as_ref(), prefix, out)?;
+            }
+            prefix.truncate(len);
+            Ok(())
+        };
+    for (name, after) in new_entries {
+        let before = old_entries.remove(&name);
+        visit(&name, before, Some(after))?;
+    }
+    for (name, before) in old_entries {
+        visit(&name, Some(before), None)?;
+    }
+    Ok(())
+}
+
+fn find_tree(repo: &Repository, id: Oid) -> Result<Tree<'_>> {
+    repo.find_tree(id)
+        .map_err(Error::git(format!("read the tree {id}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FILE: i32 = 0o100644;
+    const EXEC: i32 = 0o100755;
+    const LINK: i32 = 0o120000;
+    const GITLINK: i32 = 0o160000;
+
+    /// A file of a test tree: path, mode, content.
+    type Entry<'a> = (&'a str, i32, &'a [u8]);
+
+    /// Builds a tree from its files; a gitlink's content is hashed for its id.
+    fn tree(repo: &Repository, files: &[Entry<'_>]) -> Oid {
+        let mut here = repo.treebuilder(None).unwrap();
+        let mut dirs: std::collections::BTreeMap<&str, Vec<Entry<'_>>> = Default::default();
+        for &(path, mode, content) in files {
+            match path.split_once('/') {
+                Some((dir, rest)) => dirs.entry(dir).or_default().push((rest, mode, content)),
+                None => {
+                    let id = if mode == GITLINK {
+                        Oid::hash_object(git2::ObjectType::Commit, content).unwrap()
+                    } else {
+                        repo.blob(content).unwrap()
+                    };
+                    here.insert(path, id, mode).unwrap();
+                }
+            }
+        }
+        for (dir, entries) in dirs {
+            here.insert(dir, tree(repo, &entries), 0o040000).unwrap();
+        }
+        here.write().unwrap()
+    }
+
+    fn commit(repo: &Repository, files: &[Entry<'_>]) -> Oid {
+        let tree = repo.find_tree(tree(repo, files)).unwrap();
+        let sig = git2::Signature::now("t", "t@example.invalid").unwrap();
+        repo.commit(None, &sig, &sig, "c", &tree, &[]).unwrap()
+    }
+
+    #[test]
+    fn the_fast_path_agrees_with_libgit2_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init(dir.path()).unwrap();
+        let long: Vec<u8> = (0..40)
+            .flat_map(|i| format!("line {i}\n").into_bytes())
+            .collect();
+        let mut longer = long.clone();
+        longer.extend_from_slice(b"one more\n");
+        let mut base: Vec<(String, i32, Vec<u8>)> = (0..30)
+            .map(|i| (format!("big/f{i}.txt"), FILE, format!("{i}").into_bytes()))
+            .collect();
+        let mut head = base.clone();
+        // Kept, changed in place, replaced by the other kind, re-moded, removed or added whole,
+        // renamed exactly or with an edit, turned into a symlink, and `a-b` next to a new `a/`,
+        // whose order differs between paths and tree entries.
+        let both = [
+            ("deep/x/y/z.txt", FILE, b"z".to_vec()),
+            ("keep", FILE, b"keep".to_vec()),
+        ];
+        let only_base = [
+            ("deep/x/y/w.txt", FILE, b"w1".to_vec()),
+            ("swap", FILE, b"file".to_vec()),
+            ("swap2/a", FILE, b"a".to_vec()),
+            ("swap2/b/c", FILE, b"c".to_vec()),
+            ("tool.sh", FILE, b"#!/bin/sh".to_vec()),
+            ("gone/sub/a.txt", FILE, b"gone".to_vec()),
+            ("link", LINK, b"target-one".to_vec()),
+            ("sub", GITLINK, b"one".to_vec()),
+            ("moved/old.txt", FILE, long.clone()),
+            ("mv2.txt", FILE, long[..200].to_vec()),
+            ("tc", FILE, b"was a file".to_vec()),
+            ("a-b", FILE, b"sorts before a/".to_vec()),
+        ];
+        let only_head = [
+            ("deep/x/y/w.txt", FILE, b"w2".to_vec()),
+            ("swap/inner.txt", FILE, b"now a dir".to_vec()),
+            ("swap2", FILE, b"now a file".to_vec()),
+            ("tool.sh", EXEC, b"#!/bin/sh".to_vec()),
+            ("fresh/sub/b.txt", FILE, b"fresh".to_vec()),
+            ("link", LINK, b"target-two".to_vec()),
+            ("sub", GITLINK, b"two".to_vec()),
+            ("elsewhere/new.txt", FILE, long.clone()),
+            ("other/mv2.txt", FILE, longer[..210].to_vec()),
+            ("tc", LINK, b"now a link".to_vec()),
+            ("a-b", FILE, b"changed".to_vec()),
+            ("a/x", FILE, b"new dir named a".to_vec()),
+        ];
+        for (p, m, c) in &both {
+            base.push(((*p).into(), *m, c.clone()));
+            head.push(((*p).into(), *m, c.clone()));
+        }
+        base.extend(
+            only_base
+                .iter()
+                .map(|(p, m, c)| ((*p).into(), *m, c.clone())),
+        );
+        head.extend(
+            only_head
+                .iter()
+                .map(|(p, m, c)| ((*p).into(), *m, c.clone())),
+        );
+        let base_refs: Vec<Entry<'_>> = base
+            .iter()
+            .map(|(p, m, c)| (p.as_str(), *m, c.as_slice()))
+            .collect();
+        let head_refs: Vec<Entry<'_>> = head
+            .iter()
+            .map(|(p, m, c)| (p.as_str(), *m, c.as_slice()))
+            .collect();
+        let b = commit(&repo, &base_refs);
+        let h = commit(&repo, &head_refs);
+
+        for (from, to) in [(b, h), (h, b)] {
+            let narrowed = changes(&repo, Some(from), Side::Commit(to)).unwrap();
+            let base_tree = tree_of(&repo, from).unwrap();
+            let full = libgit2_changes(&repo, Some(&base_tree), Side::Commit(to)).unwrap();
+            assert_eq!(narrowed, full);
+            assert!(full.iter().filter(|c| c.status == Status::Renamed).count() >= 2);
+            assert!(full.iter().any(|c| c.status == Status::TypeChanged));
+        }
+        let same = commit(&repo, &base_refs);
+        assert_eq!(changes(&repo, Some(b), Side::Commit(same)).unwrap(), []);
+    }
 }

@@ -588,43 +588,42 @@ impl Context<'_> {
         let refspecs: [&str; 0] = [];
         match remote.fetch(&refspecs, Some(&mut options), None) {
             Ok(()) => Ok(()),
-            // libgit2's local transport (`file://` and plain paths) cannot fetch shallow; git
-            // can, so a clone made from a local path is deepened by git itself.
-            Err(e)
-                if e.class() == git2::ErrorClass::Net
-                    && e.message().contains("local transport") =>
-            {
-                self.deepen_with_git(remote_name, depth)
-            }
-            Err(e) => Err(Error::Git {
-                action: format!("deepen the clone from `{remote_name}` to depth {depth}"),
-                source: e,
-            }),
+            // libgit2 fetches shallow over git:// here. Its local transport (`file://`, plain
+            // paths) cannot fetch shallow; https and ssh are not built in (linking OpenSSL
+            // costs every run ~45 ms of certificate loading); and the credentials CI sets up
+            // live in git's own configuration (actions/checkout's extra header, CircleCI's ssh
+            // key). git itself deepens all of those.
+            Err(libgit2) => self
+                .deepen_with_git(remote_name, depth)
+                .map_err(|git| Error::Git {
+                    action: format!(
+                        "deepen the clone from `{remote_name}` to depth {depth} (libgit2: {})",
+                        libgit2.message()
+                    ),
+                    source: git2::Error::from_str(&git),
+                }),
         }
     }
 
-    fn deepen_with_git(&self, remote_name: &str, depth: u32) -> Result<()> {
+    fn deepen_with_git(&self, remote_name: &str, depth: u32) -> Result<(), String> {
         let cwd = self.repo.workdir().unwrap_or_else(|| self.repo.path());
         let depth_arg = format!("--depth={depth}");
-        let finished = crate::process::run(
-            "git",
-            [
-                "fetch",
-                "--quiet",
-                "--tags",
-                depth_arg.as_str(),
-                "--",
-                remote_name,
-            ],
-            cwd,
-        )?;
-        if finished.success {
-            return Ok(());
+        let args = [
+            "fetch",
+            "--quiet",
+            "--tags",
+            depth_arg.as_str(),
+            "--",
+            remote_name,
+        ];
+        match crate::process::run("git", args, cwd) {
+            Ok(finished) if finished.success => Ok(()),
+            Ok(finished) => Err(format!(
+                "git fetch: {}",
+                String::from_utf8_lossy(&finished.stderr).trim()
+            )),
+            Err(e) => Err(e.to_string()),
         }
-        Err(Error::Git {
-            action: format!("deepen the clone from `{remote_name}` to depth {depth}"),
-            source: git2::Error::from_str(String::from_utf8_lossy(&finished.stderr).trim()),
-        })
     }
 
     fn merge_base(&self, a: Oid, b: Oid) -> Result<Option<Oid>> {
