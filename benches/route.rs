@@ -231,6 +231,9 @@ fn main() {
     if std::env::var_os("QUEST_BENCH_KEEP").is_some_and(|v| v == "1") {
         let kept = dir.keep();
         println!("kept the repository at {}", kept.join("repo").display());
+    } else {
+        // `exit` below skips destructors; remove the repository first.
+        drop(dir);
     }
     if !(ratio_ok && rss_ok && one_ok) {
         eprintln!("error: at least one benchmark target was missed (see MISSED above)");
