@@ -17,6 +17,7 @@ pub mod process;
 pub mod range;
 pub mod report;
 pub mod route;
+pub mod snapshot;
 
 pub use error::{exit_code, Error, Result};
 

@@ -1,0 +1,209 @@
+//! A commit's tree as a small read-only file system, for the analyses that read repository files
+//! (Dockerfiles, `.dockerignore`, Terraform sources).
+//!
+//! Routing must describe a commit, not a working directory, and must work in a bare clone, so
+//! those analyses read through [`Snapshot`], never through `std::fs`. [`GitSnapshot`] reads a
+//! git tree; [`MemorySnapshot`] holds files in memory for unit tests.
+
+use std::collections::BTreeMap;
+
+use git2::{ObjectType, Repository, Tree};
+
+use crate::error::{Error, Result};
+
+/// What a directory entry is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    File,
+    Dir,
+    Symlink,
+    Submodule,
+}
+
+/// Read-only access to the files of one tree. Paths are `/`-separated and relative to the
+/// repository root; `""` is the root.
+pub trait Snapshot {
+    /// The contents of a regular file (or a symlink's target text), or `None` when absent or a
+    /// directory.
+    fn read(&self, path: &str) -> Result<Option<Vec<u8>>>;
+
+    /// The entries of a directory (names, not paths), or an empty list when it does not exist.
+    fn list(&self, dir: &str) -> Result<Vec<(String, EntryKind)>>;
+
+    /// Every file path under `dir`, recursively, in byte order.
+    fn walk(&self, dir: &str) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        let mut stack = vec![dir.trim_end_matches('/').to_owned()];
+        while let Some(current) = stack.pop() {
+            for (name, kind) in self.list(&current)? {
+                let path = if current.is_empty() {
+                    name
+                } else {
+                    format!("{current}/{name}")
+                };
+                match kind {
+                    EntryKind::Dir => stack.push(path),
+                    _ => out.push(path),
+                }
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+}
+
+/// A git tree (normally a commit's).
+pub struct GitSnapshot<'r> {
+    repo: &'r Repository,
+    root: Tree<'r>,
+}
+
+impl std::fmt::Debug for GitSnapshot<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GitSnapshot")
+            .field("tree", &self.root.id())
+            .finish()
+    }
+}
+
+impl<'r> GitSnapshot<'r> {
+    pub fn new(repo: &'r Repository, root: Tree<'r>) -> Self {
+        GitSnapshot { repo, root }
+    }
+
+    /// The tree of a commit.
+    pub fn of_commit(repo: &'r Repository, commit: git2::Oid) -> Result<Self> {
+        let tree = repo
+            .find_commit(commit)
+            .and_then(|c| c.tree())
+            .map_err(Error::git(format!("read the tree of commit {commit}")))?;
+        Ok(GitSnapshot::new(repo, tree))
+    }
+
+    fn subtree(&self, dir: &str) -> Result<Option<Tree<'r>>> {
+        let dir = dir.trim_matches('/');
+        if dir.is_empty() {
+            return Ok(Some(self.root.clone()));
+        }
+        let Ok(entry) = self.root.get_path(std::path::Path::new(dir)) else {
+            return Ok(None);
+        };
+        if entry.kind() != Some(ObjectType::Tree) {
+            return Ok(None);
+        }
+        self.repo
+            .find_tree(entry.id())
+            .map(Some)
+            .map_err(Error::git(format!("read the tree of `{dir}`")))
+    }
+}
+
+impl Snapshot for GitSnapshot<'_> {
+    fn read(&self, path: &str) -> Result<Option<Vec<u8>>> {
+        let Ok(entry) = self.root.get_path(std::path::Path::new(path)) else {
+            return Ok(None);
+        };
+        if entry.kind() != Some(ObjectType::Blob) {
+            return Ok(None);
+        }
+        let blob = self
+            .repo
+            .find_blob(entry.id())
+            .map_err(Error::git(format!("read `{path}`")))?;
+        Ok(Some(blob.content().to_vec()))
+    }
+
+    fn list(&self, dir: &str) -> Result<Vec<(String, EntryKind)>> {
+        let Some(tree) = self.subtree(dir)? else {
+            return Ok(Vec::new());
+        };
+        Ok(tree
+            .iter()
+            .filter_map(|e| {
+                let name = e.name().ok()?.to_owned();
+                let kind = match (e.kind(), e.filemode()) {
+                    (Some(ObjectType::Tree), _) => EntryKind::Dir,
+                    (Some(ObjectType::Commit), _) => EntryKind::Submodule,
+                    (_, 0o120000) => EntryKind::Symlink,
+                    _ => EntryKind::File,
+                };
+                Some((name, kind))
+            })
+            .collect())
+    }
+}
+
+/// Files in memory, for unit tests of the analyses.
+#[derive(Debug, Default, Clone)]
+pub struct MemorySnapshot {
+    files: BTreeMap<String, Vec<u8>>,
+}
+
+impl MemorySnapshot {
+    pub fn new<I, P, C>(files: I) -> Self
+    where
+        I: IntoIterator<Item = (P, C)>,
+        P: Into<String>,
+        C: Into<Vec<u8>>,
+    {
+        MemorySnapshot {
+            files: files
+                .into_iter()
+                .map(|(p, c)| (p.into(), c.into()))
+                .collect(),
+        }
+    }
+}
+
+impl Snapshot for MemorySnapshot {
+    fn read(&self, path: &str) -> Result<Option<Vec<u8>>> {
+        Ok(self.files.get(path).cloned())
+    }
+
+    fn list(&self, dir: &str) -> Result<Vec<(String, EntryKind)>> {
+        let dir = dir.trim_matches('/');
+        let prefix = if dir.is_empty() {
+            String::new()
+        } else {
+            format!("{dir}/")
+        };
+        let mut out: BTreeMap<String, EntryKind> = BTreeMap::new();
+        for path in self.files.keys() {
+            let Some(rest) = path.strip_prefix(&prefix) else {
+                continue;
+            };
+            match rest.split_once('/') {
+                Some((sub, _)) => {
+                    out.insert(sub.to_owned(), EntryKind::Dir);
+                }
+                None => {
+                    out.insert(rest.to_owned(), EntryKind::File);
+                }
+            }
+        }
+        Ok(out.into_iter().collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_snapshot_lists_and_walks() {
+        let s = MemorySnapshot::new([("app/a.js", "a"), ("app/lib/b.js", "b"), ("README.md", "r")]);
+        assert_eq!(
+            s.list("app").unwrap(),
+            [
+                ("a.js".to_owned(), EntryKind::File),
+                ("lib".to_owned(), EntryKind::Dir)
+            ]
+        );
+        assert_eq!(
+            s.walk("").unwrap(),
+            ["README.md", "app/a.js", "app/lib/b.js"]
+        );
+        assert_eq!(s.read("app/a.js").unwrap().as_deref(), Some(&b"a"[..]));
+        assert_eq!(s.read("nope").unwrap(), None);
+    }
+}
