@@ -53,7 +53,7 @@ pub struct Cli {
     pub dry_run: bool,
 
     /// Exit with code 3 instead of marking every target changed when the range is uncertain.
-    #[arg(long, env = "QUEST_STRICT", global = true)]
+    #[arg(long, env = "QUEST_STRICT", global = true, value_parser = clap::builder::BoolishValueParser::new())]
     pub strict: bool,
 
     /// Add staged, unstaged and untracked (not ignored) changes of the working tree.
@@ -146,6 +146,18 @@ pub struct Settings {
 }
 
 impl Cli {
+    /// Parses the process's arguments. A `QUEST_*` variable set to the empty string counts as
+    /// unset: CI systems pass empty parameter defaults that way.
+    pub fn parse_process() -> Cli {
+        for (key, value) in std::env::vars_os() {
+            if value.is_empty() && key.to_string_lossy().starts_with("QUEST_") {
+                // Still single-threaded: main calls this first.
+                std::env::remove_var(&key);
+            }
+        }
+        Cli::parse()
+    }
+
     /// Validates the raw arguments into settings.
     pub fn into_settings(self) -> Result<Settings> {
         let action = match (self.command, self.dry_run) {
@@ -165,6 +177,11 @@ impl Cli {
             return Err(Error::Usage("--max-fetch-depth must be at least 1".into()));
         }
         let non_empty = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
+        if self.uncommitted && non_empty(self.head.clone()).is_some() {
+            return Err(Error::Usage(
+                "--uncommitted compares with the working tree, so it cannot take --head".into(),
+            ));
+        }
         let format = self.format;
         if matches!(
             action,

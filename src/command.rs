@@ -56,11 +56,23 @@ pub fn execute(settings: &Settings, env: &Environment) -> Result<()> {
                                     .into(),
                             )
                         })?;
-                    output::github::append(Path::new(outputs), &output::github::render(&report))?;
-                    if let Some(summary) = env.get("GITHUB_STEP_SUMMARY").filter(|v| !v.is_empty())
-                    {
-                        output::github::append(
-                            Path::new(summary),
+                    let summary = env.get("GITHUB_STEP_SUMMARY").filter(|v| !v.is_empty());
+                    // Open both files before writing either, so a bad summary path cannot leave
+                    // the outputs written and the job half informed.
+                    let mut outputs_file = output::github::open(Path::new(outputs))?;
+                    let summary_file = match summary {
+                        Some(path) => Some((path, output::github::open(Path::new(path))?)),
+                        None => None,
+                    };
+                    output::github::write(
+                        &mut outputs_file,
+                        Path::new(outputs),
+                        &output::github::render(&report),
+                    )?;
+                    if let Some((path, mut file)) = summary_file {
+                        output::github::write(
+                            &mut file,
+                            Path::new(path),
                             &output::markdown::render(&report, plan.as_deref()),
                         )?;
                     }
@@ -124,10 +136,12 @@ fn detect(settings: &Settings, env: &Environment) -> Result<(Config, Report)> {
         max_fetch_depth: settings.max_fetch_depth,
         env: env.clone(),
     };
-    let report = report::detect(&repo, &config, &request, settings.uncommitted)?;
-    for note in &report.range.notes {
+    let mut notes = Vec::new();
+    let report = report::detect(&repo, &config, &request, settings.uncommitted, &mut notes);
+    for note in &notes {
         eprintln!("note: {}", crate::path::one_line(note));
     }
+    let report = report?;
     if report.range.uncertain {
         if settings.strict {
             return Err(Error::Uncertain(report.range.reason.clone()));

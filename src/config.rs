@@ -203,6 +203,13 @@ impl Config {
 
     /// Parses and validates YAML text; `source` names it in errors.
     pub fn parse(text: &str, source: &Path) -> Result<Config, Error> {
+        if text.lines().skip(1).any(|l| l.trim_end() == "---") {
+            return Err(Error::Config {
+                file: source.to_owned(),
+                location: None,
+                message: "the file holds several YAML documents (`---`); it must hold one".into(),
+            });
+        }
         let file: ConfigFile = serde_yaml::from_str(text).map_err(|e| yaml_error(&e, source))?;
         validate(file, source)
     }

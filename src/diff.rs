@@ -1,8 +1,9 @@
 //! The changed paths between two commits (or a commit and the working tree), through git2.
 //!
 //! Tree-to-tree with rename detection: each change has a status, a path and, for renames, the
-//! old path, all as raw bytes. A submodule bump is a modified path. This file and `range` are
-//! the only users of git2; nothing here decides routing.
+//! old path, all as raw bytes. A submodule bump is a modified path. Besides `range` (revisions)
+//! and `snapshot` (reading files of a tree), this is the only user of git2; nothing here decides
+//! routing.
 
 use std::collections::HashMap;
 

@@ -2,11 +2,12 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
 use quest_changes::{cli::Cli, exit_code, Error};
 
 fn main() -> ExitCode {
-    let result = Cli::parse().into_settings().and_then(quest_changes::run);
+    let result = Cli::parse_process()
+        .into_settings()
+        .and_then(quest_changes::run);
     let code = match result {
         Ok(()) => exit_code::SUCCESS,
         // A closed pipe (`quest-changes | head`) is the reader's choice, not a failure.

@@ -36,6 +36,11 @@ impl Rule {
         if body.is_empty() {
             return Err(PatternError("the pattern is empty".into()));
         }
+        if body.ends_with('/') {
+            return Err(PatternError(
+                "a pattern ending in `/` matches no file (paths are files); use `dir/**`".into(),
+            ));
+        }
         if body.starts_with('/') {
             return Err(PatternError(
                 "patterns are relative to the repository root and must not start with `/`".into(),
@@ -301,5 +306,6 @@ mod tests {
         assert!(Rule::parse("app/{a,b").is_err());
         assert!(Rule::parse("app/[ab").is_err());
         assert!(Rule::parse("/app/**").is_err());
+        assert!(Rule::parse("app/**/").is_err());
     }
 }

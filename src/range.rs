@@ -82,30 +82,25 @@ pub struct Range {
     pub source: Source,
     pub reason: String,
     pub uncertain: bool,
-    /// Things done on the way that the user should hear about on stderr (deepening).
-    pub notes: Vec<String>,
 }
 
 const ZERO_SHA: &str = "0000000000000000000000000000000000000000";
 
-/// Resolves the range for `request` in `repo`.
-pub fn resolve(repo: &Repository, request: &Request) -> Result<Range> {
+/// Resolves the range for `request` in `repo`. What was done on the way that the user should
+/// hear about (deepening a shallow clone) is appended to `notes`, also when resolution fails.
+pub fn resolve(repo: &Repository, request: &Request, notes: &mut Vec<String>) -> Result<Range> {
     let mut ctx = Context {
         repo,
         request,
-        notes: Vec::new(),
+        notes,
     };
-    let range = ctx.resolve()?;
-    Ok(Range {
-        notes: ctx.notes,
-        ..range
-    })
+    ctx.resolve()
 }
 
 struct Context<'a> {
     repo: &'a Repository,
     request: &'a Request,
-    notes: Vec<String>,
+    notes: &'a mut Vec<String>,
 }
 
 impl Context<'_> {
@@ -501,7 +496,6 @@ impl Context<'_> {
             source,
             reason,
             uncertain: true,
-            notes: Vec::new(),
         }
     }
 
@@ -535,14 +529,16 @@ impl Context<'_> {
     /// limit is reached.
     fn find_or_fetch(&mut self, sha: &str) -> Result<Option<Oid>> {
         let oid = Oid::from_str(sha).map_err(Error::git(format!("parse the commit id {sha}")))?;
-        if self.repo.find_commit(oid).is_ok() {
-            return Ok(Some(oid));
+        if let Some(commit) = self.peel(oid) {
+            return Ok(Some(commit));
         }
         if !self.repo.is_shallow() {
             return Ok(None);
         }
         let Some(remote_name) = self.fetch_remote() else {
-            self.notes.push(format!("commit {sha} is missing from this shallow clone, which has no remote to deepen from"));
+            self.notes.push(format!(
+                "commit {sha} is missing from this shallow clone, which has no remote to deepen from"
+            ));
             return Ok(None);
         };
         let max = self.request.max_fetch_depth.max(1);
@@ -553,9 +549,16 @@ impl Context<'_> {
                 "commit {} is missing from this shallow clone; deepening it from `{remote_name}` to depth {depth_now}",
                 short(oid)
             ));
-            self.deepen(&remote_name, depth_now)?;
-            if self.repo.find_commit(oid).is_ok() {
-                return Ok(Some(oid));
+            self.deepen(&remote_name, depth_now, None)?;
+            if let Some(commit) = self.peel(oid) {
+                return Ok(Some(commit));
+            }
+            // A commit only a pull request ref holds (a fork's head) is not on any branch the
+            // remote's refspecs fetch; servers like GitHub's hand out reachable commits by id.
+            if self.deepen(&remote_name, depth_now, Some(sha)).is_ok() {
+                if let Some(commit) = self.peel(oid) {
+                    return Ok(Some(commit));
+                }
             }
             if depth_now >= max {
                 self.notes.push(format!(
@@ -568,6 +571,13 @@ impl Context<'_> {
         }
     }
 
+    /// The commit an id names: the commit itself, or the commit an annotated tag points at
+    /// (GitHub's push event for an annotated tag gives the tag object's id).
+    fn peel(&self, oid: Oid) -> Option<Oid> {
+        let object = self.repo.find_object(oid, None).ok()?;
+        object.peel_to_commit().ok().map(|c| c.id())
+    }
+
     fn fetch_remote(&self) -> Option<String> {
         let remotes = self.repo.remotes().ok()?;
         let names: Vec<&str> = remotes.iter().flatten().flatten().collect();
@@ -577,7 +587,8 @@ impl Context<'_> {
         names.first().map(|s| (*s).to_owned())
     }
 
-    fn deepen(&self, remote_name: &str, depth: u32) -> Result<()> {
+    /// Fetches from `remote_name` with `depth`: its configured refspecs, or only `sha`.
+    fn deepen(&self, remote_name: &str, depth: u32, sha: Option<&str>) -> Result<()> {
         let mut remote = self
             .repo
             .find_remote(remote_name)
@@ -585,7 +596,7 @@ impl Context<'_> {
         let mut options = FetchOptions::new();
         options.depth(i32::try_from(depth).unwrap_or(i32::MAX));
         options.download_tags(git2::AutotagOption::All);
-        let refspecs: [&str; 0] = [];
+        let refspecs: Vec<&str> = sha.into_iter().collect();
         match remote.fetch(&refspecs, Some(&mut options), None) {
             Ok(()) => Ok(()),
             // libgit2 fetches shallow over git:// here. Its local transport (`file://`, plain
@@ -594,7 +605,7 @@ impl Context<'_> {
             // live in git's own configuration (actions/checkout's extra header, CircleCI's ssh
             // key). git itself deepens all of those.
             Err(libgit2) => self
-                .deepen_with_git(remote_name, depth)
+                .deepen_with_git(remote_name, depth, sha)
                 .map_err(|git| Error::Git {
                     action: format!(
                         "deepen the clone from `{remote_name}` to depth {depth} (libgit2: {})",
@@ -605,10 +616,15 @@ impl Context<'_> {
         }
     }
 
-    fn deepen_with_git(&self, remote_name: &str, depth: u32) -> Result<(), String> {
+    fn deepen_with_git(
+        &self,
+        remote_name: &str,
+        depth: u32,
+        sha: Option<&str>,
+    ) -> Result<(), String> {
         let cwd = self.repo.workdir().unwrap_or_else(|| self.repo.path());
         let depth_arg = format!("--depth={depth}");
-        let args = [
+        let mut args = vec![
             "fetch",
             "--quiet",
             "--tags",
@@ -616,7 +632,8 @@ impl Context<'_> {
             "--",
             remote_name,
         ];
-        match crate::process::run("git", args, cwd) {
+        args.extend(sha);
+        match crate::process::run("git", &args, cwd) {
             Ok(finished) if finished.success => Ok(()),
             Ok(finished) => Err(format!(
                 "git fetch: {}",
@@ -683,7 +700,6 @@ fn certain(base: Option<Oid>, head: Oid, source: Source, reason: String) -> Rang
         source,
         reason,
         uncertain: false,
-        notes: Vec::new(),
     }
 }
 
@@ -763,9 +779,28 @@ impl Ord for TagVersion {
             (true, true) => std::cmp::Ordering::Equal,
             (true, false) => std::cmp::Ordering::Greater,
             (false, true) => std::cmp::Ordering::Less,
-            (false, false) => self.suffix.cmp(&other.suffix),
+            (false, false) => natural_cmp(&self.suffix, &other.suffix),
         }
     }
+}
+
+/// Compares pre-release suffixes part by part, numbers as numbers: `rc.2` < `rc.10`.
+fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    let parts = |s: &str| -> Vec<String> { s.split(['.', '-']).map(str::to_owned).collect() };
+    let (pa, pb) = (parts(a), parts(b));
+    for (x, y) in pa.iter().zip(&pb) {
+        let ord = match (x.parse::<u64>(), y.parse::<u64>()) {
+            (Ok(n), Ok(m)) => n.cmp(&m),
+            // SemVer: numeric identifiers sort before alphanumeric ones.
+            (Ok(_), Err(_)) => std::cmp::Ordering::Less,
+            (Err(_), Ok(_)) => std::cmp::Ordering::Greater,
+            (Err(_), Err(_)) => x.cmp(y),
+        };
+        if ord != std::cmp::Ordering::Equal {
+            return ord;
+        }
+    }
+    pa.len().cmp(&pb.len())
 }
 
 #[cfg(test)]
@@ -777,6 +812,7 @@ mod tests {
         let v = |s| TagVersion::parse(s).unwrap_or_else(|| panic!("{s}"));
         assert!(v("v1.10.0") > v("v1.9.9"));
         assert!(v("v2.0.0") > v("v2.0.0-rc.1"));
+        assert!(v("v2.0.0-rc.10") > v("v2.0.0-rc.9"));
         assert_eq!(v("release-2024.1").prefix, "release-");
         assert!(TagVersion::parse("latest").is_none());
     }

@@ -43,15 +43,17 @@ pub fn open_repository(path: &Path) -> Result<Repository> {
     })
 }
 
-/// Resolves the range, diffs it and routes the changes.
+/// Resolves the range, diffs it and routes the changes. Notes for stderr (deepening a shallow
+/// clone) are appended to `notes`, also when detection fails.
 pub fn detect(
     repo: &Repository,
     config: &Config,
     request: &Request,
     uncommitted: bool,
+    notes: &mut Vec<String>,
 ) -> Result<Report> {
     let router = Router::new(config)?;
-    let range = range::resolve(repo, request)?;
+    let range = range::resolve(repo, request, notes)?;
     let changes = if range.uncertain && !uncommitted {
         Vec::new()
     } else if uncommitted {
@@ -60,7 +62,14 @@ pub fn detect(
                 "--uncommitted needs a working tree, and this repository is bare".into(),
             ));
         }
-        diff::changes(repo, range.base.or(Some(range.head)), Side::WorkingTree)?
+        // A known range with no base is a first commit: its files count, so compare the
+        // working tree with the empty tree. An uncertain range marks every target anyway.
+        let base = if range.uncertain {
+            Some(range.head)
+        } else {
+            range.base
+        };
+        diff::changes(repo, base, Side::WorkingTree)?
     } else if range.base == Some(range.head) {
         Vec::new()
     } else {

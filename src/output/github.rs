@@ -45,13 +45,17 @@ fn delimiter_for(value: &str) -> String {
     }
 }
 
-/// Appends `text` to the file at `path` (GitHub creates it; we only ever append).
-pub fn append(path: &Path, text: &str) -> Result<()> {
-    let mut file = std::fs::OpenOptions::new()
+/// Opens the file at `path` for appending (GitHub creates it; we only ever append).
+pub fn open(path: &Path) -> Result<std::fs::File> {
+    std::fs::OpenOptions::new()
         .append(true)
         .create(true)
         .open(path)
-        .map_err(Error::io("open", path))?;
+        .map_err(Error::io("open", path))
+}
+
+/// Appends `text` to an opened file; `path` names it in errors.
+pub fn write(file: &mut std::fs::File, path: &Path, text: &str) -> Result<()> {
     file.write_all(text.as_bytes())
         .map_err(Error::io("append to", path))
 }

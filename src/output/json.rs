@@ -2,7 +2,8 @@
 //!
 //! Paths that are UTF-8 appear as they are; a path that is not also carries `path_hex` (and
 //! `old_path_hex`), the exact bytes in lowercase hex, while `path` holds a display form with
-//! U+FFFD for the invalid bytes.
+//! U+FFFD for the invalid bytes. Each target lists its files by display form and, exactly, by
+//! their indices into `changes`.
 
 use indexmap::IndexMap;
 use serde::Serialize;
@@ -52,10 +53,18 @@ struct TargetDoc {
     kind: &'static str,
     changed: bool,
     files: Vec<String>,
+    /// Indices into `changes` of the same files: exact for names that are not UTF-8.
+    changes: Vec<usize>,
 }
 
 /// Renders the report (and, for `plan`/`--dry-run`, the plan) as pretty JSON with a newline.
 pub fn render(report: &Report, plan: Option<&[TargetPlan]>) -> String {
+    let index: std::collections::HashMap<&RepoPath, usize> = report
+        .changes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (&c.path, i))
+        .collect();
     let hex_if_not_utf8 = |p: &RepoPath| {
         if p.as_utf8().is_some() {
             None
@@ -94,6 +103,11 @@ pub fn render(report: &Report, plan: Option<&[TargetPlan]>) -> String {
                         kind: r.kind.as_str(),
                         changed: r.changed,
                         files: r.files.iter().map(|f| f.lossy()).collect(),
+                        changes: r
+                            .files
+                            .iter()
+                            .filter_map(|f| index.get(f).copied())
+                            .collect(),
                     },
                 )
             })

@@ -193,3 +193,43 @@ fn errors_are_one_line_without_a_backtrace() {
     assert_eq!(run.code, 4);
     assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
 }
+
+#[test]
+fn empty_quest_variables_count_as_unset_and_strict_takes_boolish_values() {
+    let repo = layout();
+    let before = repo.head();
+    repo.write("app/x.js", "x\n").commit("app");
+    let run = repo
+        .quest()
+        .args(["--base", &before])
+        .env("QUEST_CONFIG", "")
+        .env("QUEST_OUTPUT", "")
+        .env("QUEST_FORMAT", "")
+        .env("QUEST_REPO", "")
+        .env("QUEST_HEAD", "")
+        .env("QUEST_STRICT", "")
+        .env("QUEST_MAX_FETCH_DEPTH", "")
+        .env("QUEST_COLOR", "")
+        .run()
+        .ok();
+    assert!(run.stdout.starts_with("● service"), "{}", run.stdout);
+
+    // QUEST_STRICT=1 turns an uncertain range into exit code 3.
+    let head = repo.head();
+    let strict = repo
+        .quest()
+        .env("CIRCLECI", "true")
+        .env("CIRCLE_BRANCH", "main")
+        .env("CIRCLE_SHA1", &head)
+        .env("QUEST_STRICT", "1")
+        .run();
+    assert_eq!(strict.code, 3, "{}", strict.stderr);
+    let relaxed = repo
+        .quest()
+        .env("CIRCLECI", "true")
+        .env("CIRCLE_BRANCH", "main")
+        .env("CIRCLE_SHA1", &head)
+        .env("QUEST_STRICT", "no")
+        .run();
+    assert_eq!(relaxed.code, 0, "{}", relaxed.stderr);
+}

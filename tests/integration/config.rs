@@ -103,6 +103,14 @@ fn every_configuration_error_names_the_file_place_and_key() {
             "",
             "error: .quest-changes.yml:1:1: missing field `version`\n",
         ),
+        (
+            "version: 1\ntargets:\n  s: {kind: custom, paths: [\"app/**/\"]}\n",
+            "error: .quest-changes.yml: targets.s.paths[0]: invalid pattern `app/**/`: a pattern ending in `/` matches no file (paths are files); use `dir/**`\n",
+        ),
+        (
+            "version: 1\ntargets:\n  s: {kind: custom, paths: [a]}\n---\nversion: 1\n",
+            "error: .quest-changes.yml: the file holds several YAML documents (`---`); it must hold one\n",
+        ),
     ];
     let mut failures = Vec::new();
     for (yaml, expected) in cases {

@@ -22,6 +22,7 @@ fn rename_out_of_app_and_back_changes_the_service_both_times() {
     repo.git(&["mv", "app/notes.md", "docs/notes.md"]);
     let moved = repo.commit("move to docs");
     let doc = repo.quest().args(["--base", &before]).json();
+    assert_eq!(source(&doc), "explicit");
     assert_eq!(changed(&doc), ["service"]);
     assert_eq!(
         doc["changes"],
@@ -43,6 +44,7 @@ fn deletion_changes_the_target_that_owned_the_file() {
     let before = repo.head();
     repo.remove("terraform/main.tf").commit("delete");
     let doc = repo.quest().args(["--base", &before]).json();
+    assert_eq!(source(&doc), "explicit");
     assert_eq!(changed(&doc), ["infra"]);
     assert_eq!(
         doc["changes"],
@@ -67,6 +69,7 @@ fn hostile_file_names_come_out_exactly() {
     }
     repo.commit("hostile names");
     let doc = repo.quest().args(["--base", &before]).json();
+    assert_eq!(source(&doc), "explicit");
     let mut got = paths(&doc);
     got.sort();
     let mut want: Vec<String> = names.iter().map(|s| s.to_string()).collect();
@@ -98,7 +101,9 @@ fn non_utf8_file_names_are_lossless_in_json() {
     repo.write_bytes(b"app/caf\xe9.js", b"latin-1 name\n");
     repo.commit("latin-1");
     let doc = repo.quest().args(["--base", &before]).json();
+    assert_eq!(source(&doc), "explicit");
     let c = &doc["changes"][0];
+    assert_eq!(doc["targets"]["service"]["changes"], json!([0]));
     assert_eq!(c["path"], "app/caf\u{fffd}.js");
     assert_eq!(c["path_hex"], "6170702f636166e92e6a73");
     assert_eq!(changed(&doc), ["service"]);
@@ -111,6 +116,7 @@ fn symlinks_are_paths_like_any_other() {
     std::os::unix::fs::symlink("../README.md", repo.path.join("app/readme-link")).unwrap();
     repo.commit("symlink");
     let doc = repo.quest().args(["--base", &before]).json();
+    assert_eq!(source(&doc), "explicit");
     assert_eq!(
         doc["changes"],
         json!([{"path": "app/readme-link", "status": "added"}])
@@ -123,6 +129,7 @@ fn symlinks_are_paths_like_any_other() {
     std::os::unix::fs::symlink("../docs/guide.md", repo.path.join("terraform/main.tf")).unwrap();
     repo.commit("type change");
     let doc = repo.quest().args(["--base", &before]).json();
+    assert_eq!(source(&doc), "explicit");
     assert_eq!(
         doc["changes"],
         json!([{"path": "terraform/main.tf", "status": "type-changed"}])
@@ -155,6 +162,7 @@ fn submodule_bump_is_a_modified_path() {
     crate::support::git_in(&sub, &["checkout", "-q", &bumped]);
     repo.commit("bump submodule");
     let doc = repo.quest().args(["--base", &before]).json();
+    assert_eq!(source(&doc), "explicit");
     assert_eq!(
         doc["changes"],
         json!([{"path": "app/vendor/lib", "status": "modified"}])
@@ -168,6 +176,7 @@ fn empty_commit_changes_nothing() {
     let before = repo.head();
     repo.commit("empty");
     let doc = repo.quest().args(["--base", &before]).json();
+    assert_eq!(source(&doc), "explicit");
     assert_eq!(doc["changes"], json!([]));
     assert_eq!(changed(&doc), Vec::<String>::new());
     assert_eq!(doc["uncertain"], false);
@@ -181,6 +190,7 @@ fn paths_outside_every_target_start_nothing() {
         .write("README.md", "v2\n")
         .commit("docs");
     let doc = repo.quest().args(["--base", &before]).json();
+    assert_eq!(source(&doc), "explicit");
     assert_eq!(changed(&doc), Vec::<String>::new());
     assert_eq!(paths(&doc), ["README.md", "docs/guide.md"]);
 }

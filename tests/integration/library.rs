@@ -29,7 +29,14 @@ fn detect_and_plan_through_the_library() {
     repo.write("app/server.js", "v2\n").commit("app");
     let git = git2::Repository::open(&repo.path).unwrap();
     let config = Config::embedded().unwrap();
-    let report = report::detect(&git, &config, &request(Some(before.clone()), &[]), false).unwrap();
+    let report = report::detect(
+        &git,
+        &config,
+        &request(Some(before.clone()), &[]),
+        false,
+        &mut Vec::new(),
+    )
+    .unwrap();
     assert_eq!(report.range.source, Source::Explicit);
     assert_eq!(report.range.base.map(|b| b.to_string()), Some(before));
     assert_eq!(report.changed_targets(), ["service"]);
@@ -53,7 +60,8 @@ fn uncertain_ranges_mark_every_target_through_the_library() {
     let git = git2::Repository::open(&repo.path).unwrap();
     let config = Config::embedded().unwrap();
     let env = [("CIRCLECI", "true"), ("CIRCLE_BRANCH", "main")];
-    let report = report::detect(&git, &config, &request(None, &env), false).unwrap();
+    let report =
+        report::detect(&git, &config, &request(None, &env), false, &mut Vec::new()).unwrap();
     assert!(report.range.uncertain);
     assert_eq!(report.range.source, Source::Circleci);
     assert_eq!(report.changed_targets(), ["service", "infra"]);

@@ -69,8 +69,8 @@ fn json_has_the_documented_shape() {
                 {"path": "docs/guide.md", "status": "modified"}
             ],
             "targets": {
-                "service": {"kind": "ecs-service", "changed": true, "files": ["app/server.js"]},
-                "infra": {"kind": "terraform", "changed": false, "files": []}
+                "service": {"kind": "ecs-service", "changed": true, "files": ["app/server.js"], "changes": [0]},
+                "infra": {"kind": "terraform", "changed": false, "files": [], "changes": []}
             }
         })
     );

@@ -230,7 +230,13 @@ fn shallow_clone_over_file_is_deepened() {
 #[test]
 fn shallow_clone_that_cannot_reach_the_base_falls_back_and_says_so() {
     let origin = layout();
+    // The base existed once, then a force push removed it from the remote for good.
+    origin.git(&["checkout", "-q", "-b", "doomed"]);
     let base = origin.write("app/old.js", "x\n").commit("old");
+    origin.git(&["checkout", "-q", "main"]);
+    origin.git(&["branch", "-q", "-D", "doomed"]);
+    origin.git(&["reflog", "expire", "--expire=now", "--all"]);
+    origin.git(&["gc", "-q", "--prune=now"]);
     for i in 0..5 {
         origin
             .write(&format!("docs/{i}.md"), "x\n")
@@ -271,6 +277,118 @@ fn shallow_clone_that_cannot_reach_the_base_falls_back_and_says_so() {
     );
     assert_eq!(source(&doc), "fallback");
     assert_eq!(doc["uncertain"], true, "the head is on origin/main itself");
+    assert_eq!(changed(&doc), ["service", "infra"]);
+}
+
+#[test]
+fn fork_pull_request_head_is_fetched_by_id_into_a_shallow_clone() {
+    let origin = layout();
+    let main_tip = origin.head();
+    origin.git(&["checkout", "-q", "-b", "fork"]);
+    let fork_head = origin.write("app/fork.js", "x\n").commit("fork work");
+    origin.git(&["checkout", "-q", "main"]);
+    let root = origin.path.parent().unwrap().to_owned();
+    crate::support::git_in(&root, &["clone", "-q", "--bare", "repo", "upstream.git"]);
+    let bare = root.join("upstream.git");
+    // Only the pull request ref holds the fork's commit, as on GitHub.
+    crate::support::git_in(&bare, &["update-ref", "refs/pull/1/head", &fork_head]);
+    crate::support::git_in(&bare, &["branch", "-q", "-D", "fork"]);
+    crate::support::git_in(&bare, &["config", "uploadpack.allowAnySHA1InWant", "true"]);
+    let clone = root.join("pr-clone");
+    let url = format!("file://{}", bare.display());
+    crate::support::git_in(
+        &root,
+        &["clone", "-q", "--depth", "1", &url, clone.to_str().unwrap()],
+    );
+    let event = root.join("pr.json");
+    std::fs::write(
+        &event,
+        json!({"pull_request": {"base": {"sha": main_tip}, "head": {"sha": fork_head}}})
+            .to_string(),
+    )
+    .unwrap();
+    let run = crate::support::Quest::new()
+        .cwd(&clone)
+        .github("pull_request", &event)
+        .args(["--format", "json"])
+        .run()
+        .ok();
+    let doc = run.json();
+    assert_eq!(source(&doc), "github-pull-request");
+    assert_eq!(doc["head"], fork_head.as_str());
+    assert_eq!(changed(&doc), ["service"]);
+    assert_eq!(paths(&doc), ["app/fork.js"]);
+    assert!(run.stderr.contains("deepening"), "{}", run.stderr);
+}
+
+#[test]
+fn annotated_tag_push_gives_the_tag_object_and_still_resolves() {
+    let repo = layout();
+    repo.git(&["tag", "-a", "-m", "one", "v1.0.0"]);
+    repo.write("terraform/x.tf", "#\n").commit("infra");
+    repo.git(&["tag", "-a", "-m", "two", "v1.1.0"]);
+    let tag_object = repo.rev("v1.1.0");
+    assert_ne!(
+        tag_object,
+        repo.head(),
+        "an annotated tag has its own object id"
+    );
+    let event =
+        repo.event(&json!({"ref": "refs/tags/v1.1.0", "before": ZERO, "after": tag_object}));
+    let doc = repo.quest().github("push", &event).json();
+    assert_eq!(source(&doc), "tag");
+    assert_eq!(doc["head"], repo.head());
+    assert_eq!(doc["base"], repo.rev("v1.0.0^{commit}"));
+    assert_eq!(changed(&doc), ["infra"]);
+}
+
+#[test]
+fn circleci_tag_pipelines_compare_with_the_previous_tag() {
+    let repo = layout();
+    repo.git(&["tag", "v2.0.0-rc.9"]);
+    repo.write("app/a.js", "1\n").commit("a");
+    repo.git(&["tag", "v2.0.0-rc.10"]);
+    let head = repo.write("terraform/b.tf", "#\n").commit("b");
+    repo.git(&["tag", "v2.0.0"]);
+    let doc = repo
+        .quest()
+        .env("CIRCLECI", "true")
+        .env("CIRCLE_TAG", "v2.0.0")
+        .env("CIRCLE_SHA1", &head)
+        .json();
+    assert_eq!(source(&doc), "tag");
+    assert_eq!(doc["base"], repo.rev("v2.0.0-rc.10"), "rc.10 is after rc.9");
+    assert_eq!(changed(&doc), ["infra"]);
+
+    let first = layout();
+    let head = first.head();
+    first.git(&["tag", "v0.1.0"]);
+    let doc = first
+        .quest()
+        .env("CIRCLECI", "true")
+        .env("CIRCLE_TAG", "v0.1.0")
+        .env("CIRCLE_SHA1", &head)
+        .json();
+    assert_eq!(source(&doc), "tag");
+    assert_eq!(doc["uncertain"], true);
+    assert_eq!(changed(&doc), ["service", "infra"]);
+}
+
+#[test]
+fn uncommitted_on_a_first_commit_keeps_the_committed_files() {
+    let repo = crate::support::Repo::new();
+    repo.write("app/a.js", "1\n").commit("first");
+    repo.write("terraform/new.tf", "#\n");
+    let doc = repo.quest().arg("--uncommitted").json();
+    assert_eq!(source(&doc), "local");
+    assert_eq!(changed(&doc), ["service", "infra"]);
+    assert_eq!(paths(&doc), ["app/a.js", "terraform/new.tf"]);
+    let run = repo.quest().args(["--uncommitted", "--head", "HEAD"]).run();
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        run.stderr,
+        "error: --uncommitted compares with the working tree, so it cannot take --head\n"
+    );
 }
 
 #[test]
@@ -373,6 +491,7 @@ fn base_equal_to_head_changes_nothing() {
     let repo = layout();
     let head = repo.head();
     let doc = repo.quest().args(["--base", &head, "--head", &head]).json();
+    assert_eq!(source(&doc), "explicit");
     assert_eq!(changed(&doc), Vec::<String>::new());
     assert_eq!(doc["changes"], json!([]));
     assert_eq!(doc["uncertain"], false);
@@ -399,6 +518,7 @@ fn local_uncommitted_adds_the_working_tree() {
     repo.write(".gitignore", "ignored/\n")
         .write("ignored/app.js", "x\n");
     let doc = repo.quest().arg("--uncommitted").json();
+    assert_eq!(source(&doc), "local");
     assert_eq!(doc["uncommitted"], true);
     assert_eq!(changed(&doc), ["service", "infra"]);
     let p = paths(&doc);
@@ -466,7 +586,9 @@ fn a_shallow_clone_over_the_git_protocol_is_deepened_by_libgit2() {
         .run()
         .ok();
     let doc = run.json();
+    assert_eq!(source(&doc), "explicit");
     assert_eq!(doc["base"], base.as_str());
+    assert_eq!(changed(&doc), ["service"]);
     assert_eq!(paths(&doc).len(), 4);
     assert!(run.stderr.contains("deepening"), "{}", run.stderr);
 }
