@@ -8,6 +8,7 @@ pub mod cli;
 pub mod command;
 pub mod config;
 pub mod diff;
+pub mod docker;
 pub mod error;
 pub mod output;
 pub mod path;
