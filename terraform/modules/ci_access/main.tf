@@ -1,0 +1,316 @@
+# Keyless CI access: CircleCI jobs exchange their OIDC token for short-lived
+# credentials of one of two roles, each pinned by its trust policy to one
+# organisation, one project, one repository and one branch.
+#   service-deployer: push images and roll out new task definition revisions
+#                     of this one service (what quest-changes does);
+#   infra-deployer:   apply this environment's Terraform.
+
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+
+locals {
+  account_id = data.aws_caller_identity.current.account_id
+  partition  = data.aws_partition.current.partition
+  region     = data.aws_region.current.name
+
+  oidc_host         = "oidc.circleci.com/org/${var.circleci.organization_id}"
+  oidc_provider_arn = var.create_oidc_provider ? aws_iam_openid_connect_provider.circleci[0].arn : var.oidc_provider_arn
+
+  # $CIRCLE_OIDC_TOKEN_V2 sub: org/<org>/project/<project>/user/<user>/vcs-origin/<origin>/vcs-ref/<ref>
+  allowed_subject = join("/", [
+    "org", var.circleci.organization_id,
+    "project", var.circleci.project_id,
+    "user", "*",
+    "vcs-origin", var.circleci.vcs_origin,
+    "vcs-ref", "refs/heads/${var.circleci.branch}",
+  ])
+
+  state_bucket_arn = "arn:${local.partition}:s3:::${var.state.bucket}"
+  managed_role_arn = "arn:${local.partition}:iam::${local.account_id}:role/${var.name_prefix}-*"
+}
+
+resource "aws_iam_openid_connect_provider" "circleci" {
+  count = var.create_oidc_provider ? 1 : 0
+
+  url            = "https://${local.oidc_host}"
+  client_id_list = [var.circleci.organization_id]
+  # No thumbprint: IAM trusts the public CA chain of oidc.circleci.com itself.
+}
+
+data "aws_iam_policy_document" "trust" {
+  statement {
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+
+    principals {
+      type        = "Federated"
+      identifiers = [local.oidc_provider_arn]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "${local.oidc_host}:aud"
+      values   = [var.circleci.organization_id]
+    }
+
+    condition {
+      test     = "StringLike"
+      variable = "${local.oidc_host}:sub"
+      values   = [local.allowed_subject]
+    }
+  }
+}
+
+# --- service-deployer ---------------------------------------------------------------
+
+resource "aws_iam_role" "service_deployer" {
+  name                 = "${var.name_prefix}-circleci-service-deployer"
+  description          = "CircleCI (${var.circleci.vcs_origin}@${var.circleci.branch}): push the image and roll out the ${var.name_prefix} service"
+  assume_role_policy   = data.aws_iam_policy_document.trust.json
+  max_session_duration = var.max_session_duration
+}
+
+data "aws_iam_policy_document" "service_deployer" {
+  statement {
+    sid = "EcrAuthToken"
+    # GetAuthorizationToken has no resource-level permissions.
+    actions   = ["ecr:GetAuthorizationToken"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid = "PushAndPullOwnRepository"
+    actions = [
+      "ecr:BatchCheckLayerAvailability",
+      "ecr:BatchGetImage",
+      "ecr:CompleteLayerUpload",
+      "ecr:DescribeImages",
+      "ecr:DescribeRepositories",
+      "ecr:GetDownloadUrlForLayer",
+      "ecr:InitiateLayerUpload",
+      "ecr:PutImage",
+      "ecr:UploadLayerPart",
+    ]
+    resources = [var.service.ecr_repository_arn]
+  }
+
+  statement {
+    sid = "TaskDefinitions"
+    # Register/Describe/DeregisterTaskDefinition have no resource-level permissions.
+    actions = [
+      "ecs:DescribeTaskDefinition",
+      "ecs:RegisterTaskDefinition",
+    ]
+    resources = ["*"]
+  }
+
+  statement {
+    sid = "TagOwnTaskDefinitions"
+    # Tags passed to RegisterTaskDefinition need TagResource, only at creation.
+    actions   = ["ecs:TagResource"]
+    resources = ["*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "ecs:CreateAction"
+      values   = ["RegisterTaskDefinition"]
+    }
+  }
+
+  statement {
+    sid       = "UpdateOwnService"
+    actions   = ["ecs:DescribeServices", "ecs:UpdateService"]
+    resources = [var.service.service_arn]
+  }
+
+  statement {
+    sid       = "DescribeOwnCluster"
+    actions   = ["ecs:DescribeClusters"]
+    resources = [var.service.cluster_arn]
+  }
+
+  statement {
+    sid       = "WatchOwnTasks"
+    actions   = ["ecs:DescribeTasks", "ecs:ListTasks"]
+    resources = ["*"]
+
+    condition {
+      test     = "ArnEquals"
+      variable = "ecs:cluster"
+      values   = [var.service.cluster_arn]
+    }
+  }
+
+  statement {
+    sid       = "PassOnlyTheServiceRoles"
+    actions   = ["iam:PassRole"]
+    resources = [var.service.execution_role_arn, var.service.task_role_arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PassedToService"
+      values   = ["ecs-tasks.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "service_deployer" {
+  name   = "deploy-${var.name_prefix}-service"
+  role   = aws_iam_role.service_deployer.id
+  policy = data.aws_iam_policy_document.service_deployer.json
+}
+
+# --- infra-deployer ---------------------------------------------------------------------
+
+resource "aws_iam_role" "infra_deployer" {
+  name                 = "${var.name_prefix}-circleci-infra-deployer"
+  description          = "CircleCI (${var.circleci.vcs_origin}@${var.circleci.branch}): apply the ${var.name_prefix} Terraform"
+  assume_role_policy   = data.aws_iam_policy_document.trust.json
+  max_session_duration = var.max_session_duration
+}
+
+data "aws_iam_policy_document" "infra_deployer" {
+  # checkov:skip=CKV_AWS_111:The infra-deployer creates this stack's resources, whose ARNs do not exist before the apply; writes are bounded by service, verb and region (RegionalStack) and by name prefix (OwnRoles).
+  # checkov:skip=CKV_AWS_356:Create* calls of EC2, ECS, ELB, WAF, KMS and ACM cannot be scoped to ARNs that do not exist yet; the statement is limited to this region instead.
+  statement {
+    sid       = "StateBucket"
+    actions   = ["s3:ListBucket", "s3:GetBucketVersioning"]
+    resources = [local.state_bucket_arn]
+  }
+
+  statement {
+    sid       = "StateObject"
+    actions   = ["s3:GetObject", "s3:PutObject"]
+    resources = ["${local.state_bucket_arn}/${var.state.key}"]
+  }
+
+  statement {
+    sid       = "StateLockObject"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+    resources = ["${local.state_bucket_arn}/${var.state.key}.tflock"]
+  }
+
+  statement {
+    sid = "RegionalStack"
+    actions = [
+      # network
+      "ec2:Describe*",
+      "ec2:CreateTags",
+      "ec2:DeleteTags",
+      "ec2:CreateVpc",
+      "ec2:DeleteVpc",
+      "ec2:ModifyVpcAttribute",
+      "ec2:*Subnet*",
+      "ec2:*RouteTable*",
+      "ec2:CreateRoute",
+      "ec2:DeleteRoute",
+      "ec2:ReplaceRoute",
+      "ec2:*InternetGateway*",
+      "ec2:*SecurityGroup*",
+      "ec2:*VpcEndpoint*",
+      "ec2:*FlowLogs*",
+      # ecr, ecs, load balancer, waf, auto scaling, certificates
+      "ecr:*",
+      "ecs:*",
+      "elasticloadbalancing:*",
+      "wafv2:*",
+      "application-autoscaling:*",
+      "acm:*",
+      # logs
+      "logs:*",
+      # the environment's KMS key
+      "kms:CreateKey",
+      "kms:CreateAlias",
+      "kms:UpdateAlias",
+      "kms:DeleteAlias",
+      "kms:DescribeKey",
+      "kms:GetKeyPolicy",
+      "kms:GetKeyRotationStatus",
+      "kms:PutKeyPolicy",
+      "kms:EnableKeyRotation",
+      "kms:ScheduleKeyDeletion",
+      "kms:ListAliases",
+      "kms:ListResourceTags",
+      "kms:TagResource",
+      "kms:UntagResource",
+      "kms:CreateGrant",
+      "kms:RetireGrant",
+      "kms:Decrypt",
+      "kms:GenerateDataKey*",
+      # state encryption with a customer-managed key
+      "kms:Encrypt",
+    ]
+    resources = ["*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestedRegion"
+      values   = [local.region]
+    }
+  }
+
+  statement {
+    sid = "Route53Records"
+    # Route 53 is a global service: no region condition.
+    actions = [
+      "route53:ChangeResourceRecordSets",
+      "route53:GetChange",
+      "route53:GetHostedZone",
+      "route53:ListHostedZones",
+      "route53:ListResourceRecordSets",
+      "route53:ListTagsForResource",
+    ]
+    resources = ["*"]
+  }
+
+  statement {
+    sid = "OwnRoles"
+    actions = [
+      "iam:CreateRole",
+      "iam:DeleteRole",
+      "iam:GetRole",
+      "iam:UpdateRole",
+      "iam:UpdateRoleDescription",
+      "iam:UpdateAssumeRolePolicy",
+      "iam:TagRole",
+      "iam:UntagRole",
+      "iam:PutRolePolicy",
+      "iam:GetRolePolicy",
+      "iam:DeleteRolePolicy",
+      "iam:ListRolePolicies",
+      "iam:ListAttachedRolePolicies",
+      "iam:ListInstanceProfilesForRole",
+      "iam:PassRole",
+    ]
+    resources = [local.managed_role_arn]
+  }
+
+  statement {
+    sid       = "CircleCiOidcProvider"
+    actions   = ["iam:*OpenIDConnectProvider*"]
+    resources = ["arn:${local.partition}:iam::${local.account_id}:oidc-provider/${local.oidc_host}"]
+  }
+
+  statement {
+    sid       = "ServiceLinkedRoles"
+    actions   = ["iam:CreateServiceLinkedRole"]
+    resources = ["*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "iam:AWSServiceName"
+      values = [
+        "ecs.amazonaws.com",
+        "ecs.application-autoscaling.amazonaws.com",
+        "elasticloadbalancing.amazonaws.com",
+        "wafv2.amazonaws.com",
+      ]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "infra_deployer" {
+  name   = "apply-${var.name_prefix}-terraform"
+  role   = aws_iam_role.infra_deployer.id
+  policy = data.aws_iam_policy_document.infra_deployer.json
+}

@@ -1,0 +1,14 @@
+output "oidc_provider_arn" {
+  description = "ARN of the CircleCI OIDC provider the roles trust."
+  value       = local.oidc_provider_arn
+}
+
+output "service_deployer_role_arn" {
+  description = "Role a CircleCI job assumes to push the image and roll out the service (quest-changes)."
+  value       = aws_iam_role.service_deployer.arn
+}
+
+output "infra_deployer_role_arn" {
+  description = "Role a CircleCI job assumes to run terraform plan/apply for this environment."
+  value       = aws_iam_role.infra_deployer.arn
+}
