@@ -8,13 +8,14 @@ use std::path::{Path, PathBuf};
 
 use crate::cli::{Action, ColorChoice, Format, Settings};
 use crate::config::{self, Config};
+use crate::diff::Status;
 use crate::error::{Error, Result};
 use crate::output;
 use crate::path::RepoPath;
 use crate::plan;
 use crate::range::{Environment, Request};
 use crate::report::{self, Report};
-use crate::route::Router;
+use crate::route::Side;
 
 /// Runs one command.
 pub fn execute(settings: &Settings, env: &Environment) -> Result<()> {
@@ -82,33 +83,64 @@ pub fn execute(settings: &Settings, env: &Environment) -> Result<()> {
             emit(settings, &text)
         }
         Action::Explain(paths) => {
-            let (config, subjects): (Config, Vec<RepoPath>) = if paths.is_empty() {
+            let repo = report::open_repository(&settings.repo)?;
+            let mut notes = Vec::new();
+            let (router, subjects) = if paths.is_empty() {
                 let (config, report) = detect(settings, env)?;
-                let subjects = report
+                let router = report::router(
+                    &repo,
+                    &config,
+                    report.range.head,
+                    report.range.base,
+                    &mut notes,
+                )?;
+                let subjects: Vec<(RepoPath, Side)> = report
                     .changes
                     .iter()
                     .flat_map(|c| {
+                        let side = if c.status == Status::Deleted {
+                            Side::Base
+                        } else {
+                            Side::Head
+                        };
                         c.old_path
                             .clone()
+                            .map(|old| (old, Side::Base))
                             .into_iter()
-                            .chain(std::iter::once(c.path.clone()))
+                            .chain(std::iter::once((c.path.clone(), side)))
                     })
                     .collect();
-                (config, subjects)
+                (router, subjects)
             } else {
-                let repo = report::open_repository(&settings.repo)?;
                 let config = load_config(settings, &repo)?;
-                (
-                    config,
-                    paths.iter().map(|p| RepoPath::new(os_bytes(p))).collect(),
-                )
+                let head_rev = settings.head.as_deref().unwrap_or("HEAD");
+                let head = repo
+                    .revparse_single(head_rev)
+                    .and_then(|o| o.peel_to_commit())
+                    .map_err(|_| Error::RevisionNotFound {
+                        what: "head",
+                        rev: head_rev.to_owned(),
+                    })?
+                    .id();
+                let router = report::router(&repo, &config, head, None, &mut notes)?;
+                let subjects = paths
+                    .iter()
+                    .map(|p| (RepoPath::new(os_bytes(p)), Side::Head))
+                    .collect();
+                (router, subjects)
             };
-            let router = Router::new(&config)?;
+            for note in &notes {
+                eprintln!("note: {}", crate::path::one_line(note));
+            }
             let names: Vec<String> = router.target_names().map(str::to_owned).collect();
             let entries: Vec<_> = subjects
                 .into_iter()
-                .map(|path| {
-                    let decisions = names.iter().cloned().zip(router.decide(&path)).collect();
+                .map(|(path, side)| {
+                    let decisions = names
+                        .iter()
+                        .cloned()
+                        .zip(router.decide(&path, side))
+                        .collect();
                     (path, decisions)
                 })
                 .collect();

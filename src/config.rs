@@ -95,7 +95,9 @@ pub struct TargetFile {
     /// What kind of deployment the target starts.
     pub kind: TargetKind,
     /// Ordered path patterns (GitHub Actions `paths` semantics): the last matching rule decides,
-    /// and a rule starting with `!` excludes.
+    /// and a rule starting with `!` excludes. Required, except for an `ecs-service` target with
+    /// a `build` section, which routes by what its image build reads (these rules add to it).
+    #[serde(default)]
     pub paths: Vec<String>,
     /// `ecs-service` only: the image build.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -106,11 +108,14 @@ pub struct TargetFile {
     pub root: Option<String>,
 }
 
-/// The image build of an `ecs-service` target.
+/// The image build of an `ecs-service` target. With this section the target is changed by what
+/// the build reads: the Dockerfile, the `.dockerignore`, and the context files that an
+/// instruction copies and `.dockerignore` keeps in.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BuildFile {
-    /// The build context directory. Default: the fixed directory prefix of the first pattern.
+    /// The build context directory. Default: the Dockerfile's folder, else the fixed directory
+    /// prefix of the first pattern.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<String>,
     /// The Dockerfile. Default: `<context>/Dockerfile`.
@@ -162,8 +167,15 @@ pub struct Target {
 /// What each kind needs beyond routing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TargetSettings {
-    EcsService { context: String, dockerfile: String },
-    Terraform { root: String },
+    EcsService {
+        context: String,
+        dockerfile: String,
+        /// Route by what the image build reads (the target has a `build` section).
+        analyze_build: bool,
+    },
+    Terraform {
+        root: String,
+    },
     Custom,
 }
 
@@ -308,7 +320,8 @@ fn validate(file: ConfigFile, source: &Path) -> Result<Config, Error> {
                 "targets.{name}: the name collides with `{other}` (both become the CircleCI parameter `deploy_{parameter}`)"
             )));
         }
-        if target.paths.is_empty() {
+        let routes_by_build = target.kind == TargetKind::EcsService && target.build.is_some();
+        if target.paths.is_empty() && !routes_by_build {
             return Err(fail(format!(
                 "targets.{name}.paths: at least one pattern is required"
             )));
@@ -323,7 +336,7 @@ fn validate(file: ConfigFile, source: &Path) -> Result<Config, Error> {
             })?;
             rules.push(rule);
         }
-        if !rules.iter().any(|r| !r.negated) {
+        if !rules.is_empty() && !rules.iter().any(|r| !r.negated) {
             return Err(fail(format!(
                 "targets.{name}.paths: every pattern is a `!` exclusion, so nothing can match"
             )));
@@ -359,13 +372,19 @@ fn settings_for(
                     "targets.{name}.root: only `terraform` targets have a root"
                 )));
             }
+            let analyze_build = target.build.is_some();
             let build = target.build.clone().unwrap_or(BuildFile {
                 context: None,
                 dockerfile: None,
             });
-            let context = match build.context {
-                Some(c) => check_relative(&c, &format!("targets.{name}.build.context"), fail)?,
-                None => prefix(),
+            let context = match (&build.context, &build.dockerfile) {
+                (Some(c), _) => check_relative(c, &format!("targets.{name}.build.context"), fail)?,
+                (None, Some(d)) => {
+                    let d = check_relative(d, &format!("targets.{name}.build.dockerfile"), fail)?;
+                    d.rsplit_once('/')
+                        .map_or(".".to_owned(), |(dir, _)| dir.to_owned())
+                }
+                (None, None) => prefix(),
             };
             let dockerfile = match build.dockerfile {
                 Some(d) => check_relative(&d, &format!("targets.{name}.build.dockerfile"), fail)?,
@@ -375,6 +394,7 @@ fn settings_for(
             Ok(TargetSettings::EcsService {
                 context,
                 dockerfile,
+                analyze_build,
             })
         }
         TargetKind::Terraform => {
@@ -475,6 +495,7 @@ fn effective(config: &Config) -> ConfigFile {
             Some(TargetSettings::EcsService {
                 context,
                 dockerfile,
+                ..
             }) => {
                 target.build = Some(BuildFile {
                     context: Some(context.clone()),

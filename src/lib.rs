@@ -10,6 +10,7 @@ pub mod config;
 pub mod diff;
 pub mod docker;
 pub mod error;
+pub mod image_inputs;
 pub mod output;
 pub mod path;
 pub mod pattern;

@@ -89,6 +89,7 @@ pub fn plan(config: &Config, routing: &Routing, head: Oid) -> Vec<TargetPlan> {
                 TargetSettings::EcsService {
                     context,
                     dockerfile,
+                    ..
                 } => vec![
                     Step::BuildImage {
                         context: context.clone(),

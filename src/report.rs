@@ -8,11 +8,13 @@ use std::path::Path;
 
 use git2::Repository;
 
-use crate::config::Config;
+use crate::config::{Config, TargetSettings};
 use crate::diff::{self, Change, Side};
 use crate::error::{Error, Result};
+use crate::image_inputs::ImageInputs;
 use crate::range::{self, Range, Request};
-use crate::route::{Router, Routing};
+use crate::route::{ImagePair, Router, Routing};
+use crate::snapshot::GitSnapshot;
 
 /// What detection found.
 #[derive(Debug, Clone)]
@@ -52,8 +54,8 @@ pub fn detect(
     uncommitted: bool,
     notes: &mut Vec<String>,
 ) -> Result<Report> {
-    let router = Router::new(config)?;
     let range = range::resolve(repo, request, notes)?;
+    let router = router(repo, config, range.head, range.base, notes)?;
     let changes = if range.uncertain && !uncommitted {
         Vec::new()
     } else if uncommitted {
@@ -82,4 +84,40 @@ pub fn detect(
         changes,
         routing,
     })
+}
+
+/// The routing table of `config`, with the image inputs of every `ecs-service` target that has
+/// a `build` section read from the `head` and `base` commits. Warnings go to `notes`.
+pub fn router(
+    repo: &Repository,
+    config: &Config,
+    head: git2::Oid,
+    base: Option<git2::Oid>,
+    notes: &mut Vec<String>,
+) -> Result<Router> {
+    let mut router = Router::new(config)?;
+    for (name, target) in &config.targets {
+        let TargetSettings::EcsService {
+            context,
+            dockerfile,
+            analyze_build: true,
+        } = &target.settings
+        else {
+            continue;
+        };
+        let read = |commit| -> Result<ImageInputs> {
+            ImageInputs::read(&GitSnapshot::of_commit(repo, commit)?, context, dockerfile)
+        };
+        let head = read(head)?;
+        let base = base.map(read).transpose()?;
+        for warning in head
+            .warnings
+            .iter()
+            .chain(base.iter().flat_map(|b| &b.warnings))
+        {
+            notes.push(format!("targets.{name}: {warning}"));
+        }
+        router.set_image(name, ImagePair { head, base });
+    }
+    Ok(router)
 }

@@ -3,7 +3,10 @@
 //! Each target has ordered rules; for a path, the last rule that matches decides (a `!` rule
 //! excludes). All globs of all targets go into one `GlobSet`, so a path is matched once however
 //! many targets there are. A renamed file is routed by its old and its new path: moving a file
-//! out of `app/` still changes the app.
+//! out of `app/` still changes the app. An `ecs-service` target with a `build` section is also
+//! changed by what its image build reads ([`ImageInputs`], read from the commits beforehand): a
+//! present path is judged by the head commit's build, a deleted or renamed-away path by the
+//! base commit's.
 
 use globset::{GlobSet, GlobSetBuilder};
 use indexmap::IndexMap;
@@ -11,6 +14,7 @@ use indexmap::IndexMap;
 use crate::config::{Config, TargetKind};
 use crate::diff::Change;
 use crate::error::Error;
+use crate::image_inputs::{ImageInputs, ImageReason};
 use crate::path::RepoPath;
 use crate::pattern::Rule;
 
@@ -28,17 +32,40 @@ struct RoutedTarget {
     name: String,
     kind: TargetKind,
     rules: Vec<Rule>,
+    image: Option<ImagePair>,
 }
 
-/// The rule that decided a path for one target.
+/// A target's image inputs in the head commit and, when there is one, the base commit.
+#[derive(Debug, Clone)]
+pub struct ImagePair {
+    pub head: ImageInputs,
+    pub base: Option<ImageInputs>,
+}
+
+/// Which commit's build judges a path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// The path exists after the change.
+    Head,
+    /// The path existed before the change only (deleted, or the old name of a rename).
+    Base,
+}
+
+/// What decided a path for one target.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decision {
-    /// Index of the rule in the target's `paths`.
-    pub rule_index: usize,
-    /// The rule as written.
-    pub rule: String,
-    /// True when the rule includes the path, false when a `!` rule excludes it.
+    /// True when the path changes the target.
     pub included: bool,
+    pub why: Why,
+}
+
+/// The reason behind a [`Decision`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Why {
+    /// The last matching rule of `paths` (a `!` rule excludes).
+    Rule { index: usize, rule: String },
+    /// The image build's use of the path.
+    Image(ImageReason),
 }
 
 /// A path and, for each target by name, the rule that decided it (none: no rule matched).
@@ -74,6 +101,7 @@ impl Router {
                 name: name.clone(),
                 kind: target.kind,
                 rules: target.rules.clone(),
+                image: None,
             });
         }
         let set = builder.build().map_err(|e| Error::Config {
@@ -88,8 +116,15 @@ impl Router {
         })
     }
 
-    /// For each target, the rule that decides `path`, if any matches.
-    pub fn decide(&self, path: &RepoPath) -> Vec<Option<Decision>> {
+    /// Sets the image inputs of a target (an `ecs-service` target with a `build` section).
+    pub fn set_image(&mut self, target: &str, image: ImagePair) {
+        if let Some(t) = self.targets.iter_mut().find(|t| t.name == target) {
+            t.image = Some(image);
+        }
+    }
+
+    /// For each target, what decides `path` as it stands on `side`, if anything does.
+    pub fn decide(&self, path: &RepoPath, side: Side) -> Vec<Option<Decision>> {
         let mut last: Vec<Option<usize>> = vec![None; self.targets.len()];
         let candidate = globset::Candidate::new(path_of(path));
         for glob_index in self.set.matches_candidate(&candidate) {
@@ -101,11 +136,31 @@ impl Router {
         last.iter()
             .zip(&self.targets)
             .map(|(rule, target)| {
-                rule.map(|i| Decision {
-                    rule_index: i,
-                    rule: target.rules[i].source.clone(),
+                let by_rule = rule.map(|i| Decision {
                     included: !target.rules[i].negated,
-                })
+                    why: Why::Rule {
+                        index: i,
+                        rule: target.rules[i].source.clone(),
+                    },
+                });
+                let by_image = target.image.as_ref().and_then(|pair| {
+                    let inputs = match side {
+                        Side::Head => &pair.head,
+                        Side::Base => pair.base.as_ref().unwrap_or(&pair.head),
+                    };
+                    inputs.decide(path).map(|reason| Decision {
+                        included: reason.is_input(),
+                        why: Why::Image(reason),
+                    })
+                });
+                // Either source of inputs changes the target; when neither does, the image's
+                // reason (excluded, not read) says more than a rule that did not match.
+                match (by_rule, by_image) {
+                    (Some(r), _) if r.included => Some(r),
+                    (_, Some(i)) if i.included => Some(i),
+                    (_, Some(i)) => Some(i),
+                    (r, None) => r,
+                }
             })
             .collect()
     }
@@ -119,9 +174,14 @@ impl Router {
     pub fn route(&self, changes: &[Change], all_changed: bool) -> Routing {
         let mut files: Vec<Vec<RepoPath>> = vec![Vec::new(); self.targets.len()];
         for change in changes {
-            let mut hit = self.included(&change.path);
+            let side = if change.status == crate::diff::Status::Deleted {
+                Side::Base
+            } else {
+                Side::Head
+            };
+            let mut hit = self.included(&change.path, side);
             if let Some(old) = &change.old_path {
-                for (h, o) in hit.iter_mut().zip(self.included(old)) {
+                for (h, o) in hit.iter_mut().zip(self.included(old, Side::Base)) {
                     *h |= o;
                 }
             }
@@ -145,8 +205,8 @@ impl Router {
             .collect()
     }
 
-    fn included(&self, path: &RepoPath) -> Vec<bool> {
-        self.decide(path)
+    fn included(&self, path: &RepoPath, side: Side) -> Vec<bool> {
+        self.decide(path, side)
             .into_iter()
             .map(|d| d.is_some_and(|d| d.included))
             .collect()

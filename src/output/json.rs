@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::path::RepoPath;
 use crate::plan::TargetPlan;
 use crate::report::Report;
-use crate::route::Explanation;
+use crate::route::{Explanation, Why};
 
 /// The version of this JSON schema; bumped only on incompatible changes.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -129,8 +129,13 @@ struct ExplainDoc {
 
 #[derive(Serialize)]
 struct DecisionDoc {
-    rule_index: usize,
-    rule: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule_index: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule: Option<String>,
+    /// For an image build's input (or non-input): why, in words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image: Option<String>,
     included: bool,
 }
 
@@ -146,10 +151,19 @@ pub fn render_explain(entries: &[Explanation]) -> String {
                 .map(|(target, d)| {
                     (
                         target.clone(),
-                        d.as_ref().map(|d| DecisionDoc {
-                            rule_index: d.rule_index,
-                            rule: d.rule.clone(),
-                            included: d.included,
+                        d.as_ref().map(|d| match &d.why {
+                            Why::Rule { index, rule } => DecisionDoc {
+                                rule_index: Some(*index),
+                                rule: Some(rule.clone()),
+                                image: None,
+                                included: d.included,
+                            },
+                            Why::Image(reason) => DecisionDoc {
+                                rule_index: None,
+                                rule: None,
+                                image: Some(reason.describe()),
+                                included: d.included,
+                            },
                         }),
                     )
                 })

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use crate::path::one_line;
 use crate::plan::TargetPlan;
 use crate::report::Report;
-use crate::route::Explanation;
+use crate::route::{Decision, Explanation, Why};
 
 /// ANSI styling, or none.
 #[derive(Debug, Clone, Copy)]
@@ -113,17 +113,25 @@ pub fn render_explain(entries: &[Explanation], style: Style) -> String {
         let _ = writeln!(out, "{}", style.paint("1", &path.escaped()));
         for (target, decision) in decisions {
             let line = match decision {
-                Some(d) if d.included => {
-                    format!(
-                        "included by paths[{}] `{}`",
-                        d.rule_index,
-                        one_line(&d.rule)
-                    )
-                }
-                Some(d) => format!(
-                    "excluded by paths[{}] `{}`",
-                    d.rule_index,
-                    one_line(&d.rule)
+                Some(Decision {
+                    included,
+                    why: Why::Rule { index, rule },
+                }) => format!(
+                    "{} by paths[{index}] `{}`",
+                    if *included { "included" } else { "excluded" },
+                    one_line(rule)
+                ),
+                Some(Decision {
+                    included,
+                    why: Why::Image(reason),
+                }) => format!(
+                    "{}: {}",
+                    if *included {
+                        "included"
+                    } else {
+                        "not included"
+                    },
+                    one_line(&reason.describe())
                 ),
                 None => "no rule matched".to_owned(),
             };

@@ -65,7 +65,7 @@ fn every_configuration_error_names_the_file_place_and_key() {
         ),
         (
             "version: 1\ntargets:\n  s:\n    kind: custom\n",
-            "error: .quest-changes.yml:4:5: targets.s: missing field `paths`\n",
+            "error: .quest-changes.yml: targets.s.paths: at least one pattern is required\n",
         ),
         (
             "version: 1\ntargets:\n  \"bad name!\": {kind: custom, paths: [a]}\n",

@@ -1,0 +1,264 @@
+//! What an `ecs-service` target's image build reads, from one commit's tree: the Dockerfile, the
+//! `.dockerignore` in effect, and the context files some instruction reads.
+//!
+//! Read through a [`Snapshot`] (the head commit for present files, the base commit for deleted
+//! ones), so routing describes commits and works in bare clones. Whatever cannot be read or
+//! understood widens the answer to the whole context, with a warning: never a false
+//! "unchanged". Deciding a path is pure; only [`ImageInputs::read`] reads.
+
+use crate::docker::dockerfile::ContextUse;
+use crate::docker::dockerignore::DockerIgnore;
+use crate::error::Result;
+use crate::path::RepoPath;
+use crate::snapshot::Snapshot;
+
+/// The inputs of one image build in one tree.
+#[derive(Debug, Clone)]
+pub struct ImageInputs {
+    context: String,
+    dockerfile: String,
+    /// The ignore file Docker uses: `<Dockerfile>.dockerignore` when present, else
+    /// `<context>/.dockerignore`.
+    ignore_file: String,
+    ignore: DockerIgnore,
+    usage: ContextUse,
+    /// Why the answer was widened, if it was.
+    pub warnings: Vec<String>,
+}
+
+/// Why a path is (or is not) an input of the image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImageReason {
+    /// The Dockerfile itself.
+    Dockerfile,
+    /// The `.dockerignore` in effect (or the one Docker would prefer if it appeared).
+    IgnoreFile,
+    /// A context file that an instruction reads.
+    ReadBy {
+        dockerfile: String,
+        line: usize,
+        instruction: String,
+        pattern: String,
+    },
+    /// A context file, read because the Dockerfile could not be understood precisely.
+    WholeContext { why: String },
+    /// A context file that `.dockerignore` keeps out of the build.
+    Ignored {
+        ignore_file: String,
+        line: usize,
+        pattern: String,
+    },
+    /// A context file that no instruction reads.
+    NotRead,
+}
+
+impl ImageReason {
+    /// Whether the reason makes the path an input.
+    pub fn is_input(&self) -> bool {
+        matches!(
+            self,
+            ImageReason::Dockerfile
+                | ImageReason::IgnoreFile
+                | ImageReason::ReadBy { .. }
+                | ImageReason::WholeContext { .. }
+        )
+    }
+
+    /// One line for people.
+    pub fn describe(&self) -> String {
+        match self {
+            ImageReason::Dockerfile => "the Dockerfile".to_owned(),
+            ImageReason::IgnoreFile => "the .dockerignore of the build".to_owned(),
+            ImageReason::ReadBy {
+                dockerfile,
+                line,
+                instruction,
+                pattern,
+            } => format!("read by {instruction} `{pattern}` ({dockerfile}:{line})"),
+            ImageReason::WholeContext { why } => {
+                format!("in the build context, which is read whole: {why}")
+            }
+            ImageReason::Ignored {
+                ignore_file,
+                line,
+                pattern,
+            } => format!("in the build context but excluded by `{pattern}` ({ignore_file}:{line})"),
+            ImageReason::NotRead => "in the build context but read by no instruction".to_owned(),
+        }
+    }
+}
+
+impl ImageInputs {
+    /// Reads the Dockerfile and the `.dockerignore` of a build from `snapshot`.
+    pub fn read(snapshot: &dyn Snapshot, context: &str, dockerfile: &str) -> Result<ImageInputs> {
+        let mut warnings = Vec::new();
+        let specific = format!("{dockerfile}.dockerignore");
+        let general = join(context, ".dockerignore");
+        let (ignore_file, ignore_text) = match snapshot.read(&specific)? {
+            Some(text) => (specific, Some(text)),
+            None => {
+                let text = snapshot.read(&general)?;
+                (general, text)
+            }
+        };
+        let mut ignore = match ignore_text {
+            None => DockerIgnore::default(),
+            Some(bytes) => match DockerIgnore::parse(&String::from_utf8_lossy(&bytes)) {
+                Ok(ignore) => ignore,
+                Err(e) => {
+                    // Docker would refuse the build; counting every file in is the safe side.
+                    warnings.push(format!(
+                        "{ignore_file}: {e}; no file of the context is taken as excluded"
+                    ));
+                    DockerIgnore::default()
+                }
+            },
+        };
+        if let Some(rel) = relative_to(context, dockerfile) {
+            ignore = ignore.always_send(&rel);
+        }
+        let usage = match snapshot.read(dockerfile)? {
+            Some(bytes) => ContextUse::from_dockerfile(&String::from_utf8_lossy(&bytes)),
+            None => {
+                warnings.push(format!(
+                    "{dockerfile} is not in this commit; the whole context counts"
+                ));
+                ContextUse {
+                    sources: Vec::new(),
+                    whole_context: true,
+                    warnings: Vec::new(),
+                }
+            }
+        };
+        warnings.extend(usage.warnings.iter().map(|w| format!("{dockerfile}: {w}")));
+        Ok(ImageInputs {
+            context: context.to_owned(),
+            dockerfile: dockerfile.to_owned(),
+            ignore_file,
+            ignore,
+            usage,
+            warnings,
+        })
+    }
+
+    /// Why `path` is or is not an input of this build; `None` when it is outside the context and
+    /// neither the Dockerfile nor an ignore file.
+    pub fn decide(&self, path: &RepoPath) -> Option<ImageReason> {
+        // Docker works with UTF-8 names; a name that is not is decided on its lossy form, and
+        // a context read whole still takes it.
+        let path = path.lossy();
+        if path == self.dockerfile {
+            return Some(ImageReason::Dockerfile);
+        }
+        let specific = format!("{}.dockerignore", self.dockerfile);
+        if path == self.ignore_file
+            || path == specific
+            || path == join(&self.context, ".dockerignore")
+        {
+            return Some(ImageReason::IgnoreFile);
+        }
+        let rel = relative_to(&self.context, &path)?;
+        if let Some(rule) = self.ignore.excluding_rule(&rel) {
+            return Some(ImageReason::Ignored {
+                ignore_file: self.ignore_file.clone(),
+                line: rule.line,
+                pattern: rule.pattern.clone(),
+            });
+        }
+        if self.usage.whole_context {
+            let why = self
+                .warnings
+                .first()
+                .cloned()
+                .unwrap_or_else(|| "an instruction copies `.`".to_owned());
+            return Some(ImageReason::WholeContext { why });
+        }
+        match self.usage.source_for(&rel) {
+            Some(source) => Some(ImageReason::ReadBy {
+                dockerfile: self.dockerfile.clone(),
+                line: source.line,
+                instruction: source.instruction.clone(),
+                pattern: source.pattern.clone(),
+            }),
+            None => Some(ImageReason::NotRead),
+        }
+    }
+}
+
+fn join(dir: &str, name: &str) -> String {
+    if dir == "." || dir.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{dir}/{name}")
+    }
+}
+
+/// `path` relative to `dir`, if it is inside it.
+fn relative_to(dir: &str, path: &str) -> Option<String> {
+    if dir == "." || dir.is_empty() {
+        return Some(path.to_owned());
+    }
+    path.strip_prefix(dir)
+        .and_then(|rest| rest.strip_prefix('/'))
+        .filter(|rest| !rest.is_empty())
+        .map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snapshot::MemorySnapshot;
+
+    fn inputs(files: &[(&str, &str)]) -> ImageInputs {
+        let snapshot = MemorySnapshot::new(files.iter().map(|(p, c)| (*p, *c)));
+        ImageInputs::read(&snapshot, "app", "app/Dockerfile").unwrap()
+    }
+
+    fn input(i: &ImageInputs, path: &str) -> bool {
+        i.decide(&RepoPath::from(path))
+            .is_some_and(|r| r.is_input())
+    }
+
+    #[test]
+    fn only_what_the_build_reads_is_an_input() {
+        let i = inputs(&[
+            (
+                "app/Dockerfile",
+                "FROM scratch\nCOPY package*.json ./\nCOPY src/ ./src/\n",
+            ),
+            ("app/.dockerignore", "test/\n*.md\n"),
+        ]);
+        assert!(input(&i, "app/Dockerfile"));
+        assert!(input(&i, "app/.dockerignore"));
+        assert!(input(&i, "app/package.json"));
+        assert!(input(&i, "app/src/server.js"));
+        assert!(!input(&i, "app/README.md"));
+        assert!(!input(&i, "app/test/server.test.js"));
+        assert!(!input(&i, "app/other.js"));
+        assert_eq!(i.decide(&RepoPath::from("docs/x.md")), None);
+        assert_eq!(
+            i.decide(&RepoPath::from("app/src/a.js"))
+                .map(|r| r.describe()),
+            Some("read by COPY `src` (app/Dockerfile:3)".to_owned())
+        );
+    }
+
+    #[test]
+    fn a_missing_dockerfile_counts_the_whole_context() {
+        let i = inputs(&[("app/a.js", "x")]);
+        assert!(input(&i, "app/a.js"));
+        assert!(!i.warnings.is_empty());
+    }
+
+    #[test]
+    fn the_dockerfile_specific_ignore_file_wins() {
+        let i = inputs(&[
+            ("app/Dockerfile", "FROM scratch\nCOPY . .\n"),
+            ("app/.dockerignore", "*.js\n"),
+            ("app/Dockerfile.dockerignore", "*.md\n"),
+        ]);
+        assert!(input(&i, "app/a.js"));
+        assert!(!input(&i, "app/a.md"));
+        assert!(input(&i, "app/Dockerfile.dockerignore"));
+    }
+}

@@ -1,0 +1,201 @@
+//! `ecs-service` targets with a `build` section route by what the image build reads.
+
+use serde_json::json;
+
+use crate::support::{changed, paths, source, Quest, Repo};
+
+const CONFIG: &str = "version: 1\ntargets:\n  service:\n    kind: ecs-service\n    build: {context: app}\n  infra:\n    kind: terraform\n    paths: [\"terraform/**\"]\n";
+
+/// A service whose Dockerfile copies only its manifest and `src/`, with tests ignored.
+fn service() -> Repo {
+    let repo = Repo::new();
+    repo.write(".quest-changes.yml", CONFIG)
+        .write(
+            "app/Dockerfile",
+            "# syntax=docker/dockerfile:1\nFROM node:20-alpine AS build\nWORKDIR /app\nCOPY package*.json ./\nRUN npm ci\nCOPY src/ ./src/\n\nFROM node:20-alpine\nCOPY --from=build /app /app\nCMD [\"node\", \"src/server.js\"]\n",
+        )
+        .write("app/.dockerignore", "test/\n*.md\n")
+        .write("app/package.json", "{}\n")
+        .write("app/src/server.js", "x\n")
+        .write("app/src/old.js", "some content that is long enough to be a rename\n")
+        .write("app/test/server.test.js", "t\n")
+        .write("app/README.md", "# app\n")
+        .write("app/notes.txt", "not copied\n")
+        .write("terraform/main.tf", "#\n")
+        .write("docs/guide.md", "#\n");
+    repo.commit("service");
+    repo
+}
+
+fn route(repo: &Repo, base: &str) -> serde_json::Value {
+    repo.quest().args(["--base", base]).json()
+}
+
+#[test]
+fn files_the_build_does_not_read_change_nothing() {
+    let repo = service();
+    let base = repo.head();
+    repo.write("app/README.md", "# changed\n")
+        .write("app/test/server.test.js", "changed\n")
+        .write("app/notes.txt", "changed\n")
+        .commit("docs and tests");
+    let doc = route(&repo, &base);
+    assert_eq!(source(&doc), "explicit");
+    assert_eq!(changed(&doc), Vec::<String>::new());
+    assert_eq!(
+        paths(&doc),
+        ["app/README.md", "app/notes.txt", "app/test/server.test.js"]
+    );
+}
+
+#[test]
+fn files_the_build_copies_change_the_service() {
+    let repo = service();
+    let base = repo.head();
+    repo.write("app/src/server.js", "y\n").commit("code");
+    let doc = route(&repo, &base);
+    assert_eq!(changed(&doc), ["service"]);
+    assert_eq!(
+        doc["targets"]["service"]["files"],
+        json!(["app/src/server.js"])
+    );
+
+    let base = repo.head();
+    repo.write("app/package-lock.json", "{}\n").commit("lock");
+    assert_eq!(
+        changed(&route(&repo, &base)),
+        ["service"],
+        "package*.json matches the lock file"
+    );
+}
+
+#[test]
+fn the_dockerfile_and_the_dockerignore_change_the_service() {
+    let repo = service();
+    let base = repo.head();
+    repo.write("app/.dockerignore", "test/\n")
+        .commit("ignore less");
+    assert_eq!(changed(&route(&repo, &base)), ["service"]);
+    let base = repo.head();
+    repo.write("app/Dockerfile", "FROM scratch\nCOPY src/ /src/\n")
+        .commit("dockerfile");
+    assert_eq!(changed(&route(&repo, &base)), ["service"]);
+}
+
+#[test]
+fn a_deleted_or_moved_away_copied_file_changes_the_service() {
+    let repo = service();
+    let base = repo.head();
+    repo.remove("app/src/server.js").commit("delete");
+    let doc = route(&repo, &base);
+    assert_eq!(
+        changed(&doc),
+        ["service"],
+        "judged by the base commit's build"
+    );
+
+    let base = repo.head();
+    repo.git(&["mv", "app/src/old.js", "docs/old.js"]);
+    repo.commit("move out");
+    let doc = route(&repo, &base);
+    assert_eq!(doc["changes"][0]["status"], "renamed");
+    assert_eq!(changed(&doc), ["service"]);
+}
+
+#[test]
+fn dockerignore_patterns_follow_docker_under_a_copied_directory() {
+    let repo = service();
+    // `*.md` matches at the context root only (Go's filepath.Match); `**/*.md` matches anywhere.
+    repo.write("app/src/NOTES.md", "n\n").commit("notes");
+    let base = repo.head();
+    repo.write("app/src/NOTES.md", "changed\n")
+        .commit("notes 2");
+    assert_eq!(
+        changed(&route(&repo, &base)),
+        ["service"],
+        "src/NOTES.md is sent and copied"
+    );
+    repo.write("app/.dockerignore", "test/\n**/*.md\n")
+        .commit("ignore md everywhere");
+    let base = repo.head();
+    repo.write("app/src/NOTES.md", "changed again\n")
+        .commit("notes 3");
+    assert_eq!(changed(&route(&repo, &base)), Vec::<String>::new());
+}
+
+#[test]
+fn an_unresolvable_variable_widens_to_the_whole_context_with_a_note() {
+    let repo = service();
+    repo.write("app/Dockerfile", "FROM scratch\nARG SRC\nCOPY $SRC /x\n")
+        .commit("arg");
+    let base = repo.head();
+    repo.write("app/notes.txt", "changed\n").commit("notes");
+    let run = repo
+        .quest()
+        .args(["--base", &base, "--format", "json"])
+        .run()
+        .ok();
+    assert_eq!(changed(&run.json()), ["service"]);
+    assert!(
+        run.stderr
+            .contains("note: targets.service: app/Dockerfile: line 3:"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("assuming the whole context is read"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn explain_says_which_instruction_reads_a_file() {
+    let repo = service();
+    let out = repo
+        .quest()
+        .args([
+            "explain",
+            "app/src/server.js",
+            "app/README.md",
+            "app/notes.txt",
+            "app/Dockerfile",
+        ])
+        .run()
+        .ok()
+        .stdout;
+    assert_eq!(
+        out,
+        "app/src/server.js\n  service: included: read by COPY `src` (app/Dockerfile:6)\n  infra: no rule matched\n\
+         app/README.md\n  service: not included: in the build context but excluded by `*.md` (app/.dockerignore:2)\n  infra: no rule matched\n\
+         app/notes.txt\n  service: not included: in the build context but read by no instruction\n  infra: no rule matched\n\
+         app/Dockerfile\n  service: included: the Dockerfile\n  infra: no rule matched\n"
+    );
+}
+
+#[test]
+fn routing_by_build_works_in_a_bare_clone() {
+    let repo = service();
+    let base = repo.head();
+    repo.write("app/src/server.js", "z\n")
+        .write("app/README.md", "z\n")
+        .commit("both");
+    let bare = repo.sibling("bare.git");
+    crate::support::git_in(
+        repo.path.parent().unwrap(),
+        &["clone", "-q", "--bare", "repo", bare.to_str().unwrap()],
+    );
+    // A bare clone has no working tree to find the configuration in; it is given explicitly.
+    let config = repo.sibling("config.yml");
+    std::fs::write(&config, CONFIG).unwrap();
+    let doc = Quest::new()
+        .cwd(&bare)
+        .args(["--base", &base, "--config"])
+        .arg(&config)
+        .json();
+    assert_eq!(changed(&doc), ["service"]);
+    assert_eq!(
+        doc["targets"]["service"]["files"],
+        json!(["app/src/server.js"])
+    );
+}
