@@ -26,8 +26,16 @@ struct Document<'a> {
     uncommitted: bool,
     changes: Vec<ChangeDoc>,
     targets: IndexMap<&'a str, TargetDoc>,
+    /// The changed targets, ready for a CI fan-out (a matrix of jobs).
+    matrix: Vec<MatrixEntry<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     plan: Option<&'a [TargetPlan]>,
+}
+
+#[derive(Serialize)]
+struct MatrixEntry<'a> {
+    target: &'a str,
+    kind: &'static str,
 }
 
 #[derive(Serialize)]
@@ -110,6 +118,15 @@ pub fn render(report: &Report, plan: Option<&[TargetPlan]>) -> String {
                             .collect(),
                     },
                 )
+            })
+            .collect(),
+        matrix: report
+            .routing
+            .iter()
+            .filter(|(_, r)| r.changed)
+            .map(|(name, r)| MatrixEntry {
+                target: name,
+                kind: r.kind.as_str(),
             })
             .collect(),
         plan,

@@ -71,7 +71,8 @@ fn json_has_the_documented_shape() {
             "targets": {
                 "service": {"kind": "ecs-service", "changed": true, "files": ["app/server.js"], "changes": [0]},
                 "infra": {"kind": "terraform", "changed": false, "files": [], "changes": []}
-            }
+            },
+            "matrix": [{"target": "service", "kind": "ecs-service"}]
         })
     );
 }
