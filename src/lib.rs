@@ -20,6 +20,7 @@ pub mod range;
 pub mod report;
 pub mod route;
 pub mod snapshot;
+pub mod terraform;
 
 pub use error::{exit_code, Error, Result};
 

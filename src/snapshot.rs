@@ -133,6 +133,69 @@ impl Snapshot for GitSnapshot<'_> {
     }
 }
 
+/// A working tree on disk (for `config init`, which describes what is there, committed or not).
+/// `.git` is never listed.
+#[derive(Debug, Clone)]
+pub struct FsSnapshot {
+    root: std::path::PathBuf,
+}
+
+impl FsSnapshot {
+    pub fn new(root: impl Into<std::path::PathBuf>) -> Self {
+        FsSnapshot { root: root.into() }
+    }
+
+    fn full(&self, path: &str) -> std::path::PathBuf {
+        let path = path.trim_matches('/');
+        if path.is_empty() {
+            self.root.clone()
+        } else {
+            self.root.join(path)
+        }
+    }
+}
+
+impl Snapshot for FsSnapshot {
+    fn read(&self, path: &str) -> Result<Option<Vec<u8>>> {
+        let full = self.full(path);
+        match std::fs::symlink_metadata(&full) {
+            Ok(meta) if meta.is_file() => std::fs::read(&full)
+                .map(Some)
+                .map_err(Error::io("read", full)),
+            Ok(_) => Ok(None),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Error::io("read", full)(e)),
+        }
+    }
+
+    fn list(&self, dir: &str) -> Result<Vec<(String, EntryKind)>> {
+        let full = self.full(dir);
+        let entries = match std::fs::read_dir(&full) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(Error::io("list", full)(e)),
+        };
+        let mut out = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(Error::io("list", full.clone()))?;
+            let Ok(name) = entry.file_name().into_string() else {
+                continue;
+            };
+            if name == ".git" {
+                continue;
+            }
+            let kind = match entry.file_type() {
+                Ok(t) if t.is_dir() => EntryKind::Dir,
+                Ok(t) if t.is_symlink() => EntryKind::Symlink,
+                _ => EntryKind::File,
+            };
+            out.push((name, kind));
+        }
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(out)
+    }
+}
+
 /// Files in memory, for unit tests of the analyses.
 #[derive(Debug, Default, Clone)]
 pub struct MemorySnapshot {

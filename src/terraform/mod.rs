@@ -1,0 +1,25 @@
+//! Terraform module-graph analysis: which repository paths a Terraform root configuration
+//! depends on (its own files, the local modules it calls however deep, and the files those
+//! configurations read with `file()`, `templatefile()` and `fileset()`), each with the chain of
+//! calls that explains it.
+//!
+//! This file only lists the modules; the analysis lives in them. Nothing here touches git or
+//! the file system directly: everything is read through [`crate::snapshot::Snapshot`], and
+//! nothing here decides routing.
+
+pub mod analysis;
+pub mod chain;
+pub mod dependencies;
+pub(crate) mod facts;
+pub(crate) mod hcl_file;
+pub(crate) mod json_file;
+pub(crate) mod links;
+pub(crate) mod path_arg;
+pub(crate) mod repo_path;
+pub(crate) mod source;
+pub mod warning;
+
+pub use analysis::analyze;
+pub use chain::{Chain, Step};
+pub use dependencies::{Affected, Fallback, FileInput, FilePattern, ModuleDir, RootDependencies};
+pub use warning::Warning;
