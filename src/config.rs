@@ -96,14 +96,16 @@ pub struct TargetFile {
     pub kind: TargetKind,
     /// Ordered path patterns (GitHub Actions `paths` semantics): the last matching rule decides,
     /// and a rule starting with `!` excludes. Required, except for an `ecs-service` target with
-    /// a `build` section, which routes by what its image build reads (these rules add to it).
+    /// a `build` section or a `terraform` target with a `root`, which route by what the build
+    /// reads or the root depends on (these rules add to it).
     #[serde(default)]
     pub paths: Vec<String>,
     /// `ecs-service` only: the image build.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub build: Option<BuildFile>,
-    /// `terraform` only: the root module directory. Default: the fixed directory prefix of the
-    /// first pattern.
+    /// `terraform` only: the root module directory. With it the target routes by the root's
+    /// module graph (its files, the local modules it calls, the files they read) and `paths`
+    /// becomes optional extra rules. Default: the fixed directory prefix of the first pattern.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<String>,
 }
@@ -175,6 +177,8 @@ pub enum TargetSettings {
     },
     Terraform {
         root: String,
+        /// Route by the root's module graph (the target names its `root`).
+        analyze_root: bool,
     },
     Custom,
 }
@@ -320,8 +324,9 @@ fn validate(file: ConfigFile, source: &Path) -> Result<Config, Error> {
                 "targets.{name}: the name collides with `{other}` (both become the CircleCI parameter `deploy_{parameter}`)"
             )));
         }
-        let routes_by_build = target.kind == TargetKind::EcsService && target.build.is_some();
-        if target.paths.is_empty() && !routes_by_build {
+        let routes_by_inputs = (target.kind == TargetKind::EcsService && target.build.is_some())
+            || (target.kind == TargetKind::Terraform && target.root.is_some());
+        if target.paths.is_empty() && !routes_by_inputs {
             return Err(fail(format!(
                 "targets.{name}.paths: at least one pattern is required"
             )));
@@ -407,7 +412,10 @@ fn settings_for(
                 Some(r) => check_relative(r, &format!("targets.{name}.root"), fail)?,
                 None => prefix(),
             };
-            Ok(TargetSettings::Terraform { root })
+            Ok(TargetSettings::Terraform {
+                root,
+                analyze_root: target.root.is_some(),
+            })
         }
         TargetKind::Custom => {
             if target.build.is_some() || target.root.is_some() {
@@ -502,7 +510,7 @@ fn effective(config: &Config) -> ConfigFile {
                     dockerfile: Some(dockerfile.clone()),
                 });
             }
-            Some(TargetSettings::Terraform { root }) => target.root = Some(root.clone()),
+            Some(TargetSettings::Terraform { root, .. }) => target.root = Some(root.clone()),
             Some(TargetSettings::Custom) | None => {}
         }
     }

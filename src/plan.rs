@@ -102,7 +102,7 @@ pub fn plan(config: &Config, routing: &Routing, head: Oid) -> Vec<TargetPlan> {
                     Step::UpdateService,
                     Step::WaitForRollout,
                 ],
-                TargetSettings::Terraform { root } => {
+                TargetSettings::Terraform { root, .. } => {
                     let plan_file = format!("quest-{name}.tfplan");
                     vec![
                         Step::TerraformInit { root: root.clone() },

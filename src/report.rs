@@ -13,8 +13,9 @@ use crate::diff::{self, Change, Side};
 use crate::error::{Error, Result};
 use crate::image_inputs::ImageInputs;
 use crate::range::{self, Range, Request};
-use crate::route::{ImagePair, Router, Routing};
+use crate::route::{ImagePair, RootPair, Router, Routing};
 use crate::snapshot::GitSnapshot;
+use crate::terraform::RootDependencies;
 
 /// What detection found.
 #[derive(Debug, Clone)]
@@ -97,6 +98,37 @@ pub fn router(
 ) -> Result<Router> {
     let mut router = Router::new(config)?;
     for (name, target) in &config.targets {
+        if let TargetSettings::Terraform {
+            root,
+            analyze_root: true,
+        } = &target.settings
+        {
+            let read = |commit| -> Result<RootDependencies> {
+                crate::terraform::analyze(&GitSnapshot::of_commit(repo, commit)?, root)
+            };
+            let head_deps = read(head)?;
+            let base_deps = base.map(read).transpose()?;
+            let mut seen = Vec::new();
+            for warning in head_deps
+                .warnings
+                .iter()
+                .chain(base_deps.iter().flat_map(|b| &b.warnings))
+            {
+                let text = warning.to_string();
+                if !seen.contains(&text) {
+                    notes.push(format!("targets.{name}: {text}"));
+                    seen.push(text);
+                }
+            }
+            router.set_root(
+                name,
+                RootPair {
+                    head: head_deps,
+                    base: base_deps,
+                },
+            );
+            continue;
+        }
         let TargetSettings::EcsService {
             context,
             dockerfile,

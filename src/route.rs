@@ -17,6 +17,7 @@ use crate::error::Error;
 use crate::image_inputs::{ImageInputs, ImageReason};
 use crate::path::RepoPath;
 use crate::pattern::Rule;
+use crate::terraform::{Affected, RootDependencies};
 
 /// The routing table compiled from a configuration.
 #[derive(Debug)]
@@ -33,6 +34,14 @@ struct RoutedTarget {
     kind: TargetKind,
     rules: Vec<Rule>,
     image: Option<ImagePair>,
+    root: Option<RootPair>,
+}
+
+/// A Terraform target's root dependencies in the head commit and, when there is one, the base.
+#[derive(Debug, Clone)]
+pub struct RootPair {
+    pub head: RootDependencies,
+    pub base: Option<RootDependencies>,
 }
 
 /// A target's image inputs in the head commit and, when there is one, the base commit.
@@ -66,6 +75,9 @@ pub enum Why {
     Rule { index: usize, rule: String },
     /// The image build's use of the path.
     Image(ImageReason),
+    /// The Terraform root depends on the path: the chain of calls, innermost first (empty for
+    /// a file of the root itself).
+    Terraform { chain: String, fallback: bool },
 }
 
 /// A path and, for each target by name, the rule that decided it (none: no rule matched).
@@ -102,6 +114,7 @@ impl Router {
                 kind: target.kind,
                 rules: target.rules.clone(),
                 image: None,
+                root: None,
             });
         }
         let set = builder.build().map_err(|e| Error::Config {
@@ -120,6 +133,13 @@ impl Router {
     pub fn set_image(&mut self, target: &str, image: ImagePair) {
         if let Some(t) = self.targets.iter_mut().find(|t| t.name == target) {
             t.image = Some(image);
+        }
+    }
+
+    /// Sets the root dependencies of a target (a `terraform` target with a `root`).
+    pub fn set_root(&mut self, target: &str, root: RootPair) {
+        if let Some(t) = self.targets.iter_mut().find(|t| t.name == target) {
+            t.root = Some(root);
         }
     }
 
@@ -153,13 +173,28 @@ impl Router {
                         why: Why::Image(reason),
                     })
                 });
-                // Either source of inputs changes the target; when neither does, the image's
-                // reason (excluded, not read) says more than a rule that did not match.
-                match (by_rule, by_image) {
-                    (Some(r), _) if r.included => Some(r),
-                    (_, Some(i)) if i.included => Some(i),
-                    (_, Some(i)) => Some(i),
-                    (r, None) => r,
+                let by_root = target.root.as_ref().and_then(|pair| {
+                    let deps = match side {
+                        Side::Head => &pair.head,
+                        Side::Base => pair.base.as_ref().unwrap_or(&pair.head),
+                    };
+                    let text = path.lossy();
+                    deps.explain(&text).map(|affected| Decision {
+                        included: true,
+                        why: Why::Terraform {
+                            chain: affected.chain().to_string(),
+                            fallback: matches!(affected, Affected::Fallback(_)),
+                        },
+                    })
+                });
+                // Any source of inputs changes the target; when none does, the image's reason
+                // (excluded, not read) says more than a rule that did not match.
+                match (by_rule, by_image, by_root) {
+                    (Some(r), _, _) if r.included => Some(r),
+                    (_, _, Some(t)) => Some(t),
+                    (_, Some(i), _) if i.included => Some(i),
+                    (_, Some(i), _) => Some(i),
+                    (r, None, None) => r,
                 }
             })
             .collect()

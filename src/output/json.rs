@@ -153,7 +153,19 @@ struct DecisionDoc {
     /// For an image build's input (or non-input): why, in words.
     #[serde(skip_serializing_if = "Option::is_none")]
     image: Option<String>,
+    /// For a Terraform root's dependency: the chain of calls that makes it one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    terraform: Option<String>,
     included: bool,
+}
+
+/// The chain of a Terraform dependency in words; empty means a file of the root itself.
+pub(crate) fn terraform_reason(chain: &str) -> String {
+    if chain.is_empty() {
+        "a file of the root".to_owned()
+    } else {
+        chain.to_owned()
+    }
 }
 
 /// `explain --format json`: for each path, the deciding rule of each target (null: none).
@@ -173,12 +185,21 @@ pub fn render_explain(entries: &[Explanation]) -> String {
                                 rule_index: Some(*index),
                                 rule: Some(rule.clone()),
                                 image: None,
+                                terraform: None,
                                 included: d.included,
                             },
                             Why::Image(reason) => DecisionDoc {
                                 rule_index: None,
                                 rule: None,
                                 image: Some(reason.describe()),
+                                terraform: None,
+                                included: d.included,
+                            },
+                            Why::Terraform { chain, .. } => DecisionDoc {
+                                rule_index: None,
+                                rule: None,
+                                image: None,
+                                terraform: Some(terraform_reason(chain)),
                                 included: d.included,
                             },
                         }),

@@ -133,6 +133,18 @@ pub fn render_explain(entries: &[Explanation], style: Style) -> String {
                     },
                     one_line(&reason.describe())
                 ),
+                Some(Decision {
+                    why: Why::Terraform { chain, fallback },
+                    ..
+                }) => format!(
+                    "included: {}{}",
+                    one_line(&super::json::terraform_reason(chain)),
+                    if *fallback {
+                        " (fallback: the folder could not be analysed)"
+                    } else {
+                        ""
+                    }
+                ),
                 None => "no rule matched".to_owned(),
             };
             let _ = writeln!(out, "  {target}: {line}");

@@ -9,6 +9,7 @@ mod cli;
 mod config;
 mod diff;
 mod library;
+mod module_graph;
 mod outputs;
 mod patterns;
 mod range;

@@ -1,0 +1,279 @@
+//! `terraform` targets with a `root` route by the root's module graph.
+
+use serde_json::json;
+
+use crate::support::{changed, source, Quest, Repo};
+
+const CONFIG: &str = "version: 1\ntargets:\n  infra-prod:\n    kind: terraform\n    root: terraform/environments/prod\n  infra-dev:\n    kind: terraform\n    root: terraform/environments/dev\n";
+
+/// Two roots sharing `network`; prod also calls `monitoring`, which calls `alarms`.
+fn infra() -> Repo {
+    let repo = Repo::new();
+    repo.write(".quest-changes.yml", CONFIG)
+        .write(
+            "terraform/environments/prod/main.tf",
+            "module \"network\" {\n  source = \"../../modules/network\"\n}\n\nmodule \"monitoring\" {\n  source = \"../../modules/monitoring\"\n}\n\nmodule \"vpc\" {\n  source  = \"terraform-aws-modules/vpc/aws\"\n  version = \"5.0.0\"\n}\n",
+        )
+        .write(
+            "terraform/environments/dev/main.tf",
+            "module \"network\" {\n  source = \"../../modules/network\"\n}\n",
+        )
+        .write(
+            "terraform/modules/network/main.tf",
+            "resource \"aws_vpc\" \"this\" {\n  cidr_block = \"10.0.0.0/16\"\n  tags = { Policy = templatefile(\"${path.module}/../../templates/tags.tpl\", {}) }\n}\n",
+        )
+        .write(
+            "terraform/modules/monitoring/main.tf",
+            "module \"alarms\" {\n  source = \"./alarms\"\n}\n",
+        )
+        .write("terraform/modules/monitoring/alarms/main.tf", "# alarms\n")
+        .write("terraform/templates/tags.tpl", "team=quest\n")
+        .write("terraform/templates/unused.tpl", "x\n")
+        .write("terraform/environments/prod/.terraform/providers/x", "cache\n")
+        .write("terraform/environments/prod/.terraform.lock.hcl", "# lock\n");
+    repo.commit("infra");
+    repo
+}
+
+fn route(repo: &Repo, base: &str) -> serde_json::Value {
+    repo.quest().args(["--base", base]).json()
+}
+
+#[test]
+fn a_change_two_levels_down_routes_only_to_the_roots_that_call_it() {
+    let repo = infra();
+    let base = repo.head();
+    repo.write(
+        "terraform/modules/monitoring/alarms/main.tf",
+        "# more alarms\n",
+    )
+    .commit("alarms");
+    let doc = route(&repo, &base);
+    assert_eq!(source(&doc), "explicit");
+    assert_eq!(changed(&doc), ["infra-prod"]);
+}
+
+#[test]
+fn a_shared_module_routes_to_both_environments() {
+    let repo = infra();
+    let base = repo.head();
+    repo.write("terraform/modules/network/main.tf", "# changed\n")
+        .commit("network");
+    assert_eq!(changed(&route(&repo, &base)), ["infra-prod", "infra-dev"]);
+}
+
+#[test]
+fn a_templatefile_input_routes_and_a_neighbour_does_not() {
+    let repo = infra();
+    let base = repo.head();
+    repo.write("terraform/templates/tags.tpl", "team=other\n")
+        .commit("tags");
+    assert_eq!(changed(&route(&repo, &base)), ["infra-prod", "infra-dev"]);
+    let base = repo.head();
+    repo.write("terraform/templates/unused.tpl", "y\n")
+        .commit("unused");
+    assert_eq!(changed(&route(&repo, &base)), Vec::<String>::new());
+}
+
+#[test]
+fn the_lock_file_counts_and_local_caches_do_not() {
+    let repo = infra();
+    let base = repo.head();
+    repo.write(
+        "terraform/environments/prod/.terraform/providers/x",
+        "other\n",
+    )
+    .commit("cache");
+    assert_eq!(changed(&route(&repo, &base)), Vec::<String>::new());
+    let base = repo.head();
+    repo.write(
+        "terraform/environments/prod/.terraform.lock.hcl",
+        "# new lock\n",
+    )
+    .commit("lock");
+    assert_eq!(changed(&route(&repo, &base)), ["infra-prod"]);
+}
+
+#[test]
+fn explain_prints_the_chain_of_calls() {
+    let repo = infra();
+    let out = repo
+        .quest()
+        .args([
+            "explain",
+            "terraform/modules/monitoring/alarms/main.tf",
+            "terraform/templates/tags.tpl",
+        ])
+        .run()
+        .ok()
+        .stdout;
+    assert_eq!(
+        out,
+        "terraform/modules/monitoring/alarms/main.tf\n  infra-prod: included: module \"alarms\" (terraform/modules/monitoring/main.tf:1) -> module \"monitoring\" (terraform/environments/prod/main.tf:5)\n  infra-dev: no rule matched\n\
+         terraform/templates/tags.tpl\n  infra-prod: included: templatefile() (terraform/modules/network/main.tf:3) -> module \"network\" (terraform/environments/prod/main.tf:1)\n  infra-dev: included: templatefile() (terraform/modules/network/main.tf:3) -> module \"network\" (terraform/environments/dev/main.tf:1)\n"
+    );
+}
+
+#[test]
+fn cycles_outside_sources_and_unparseable_files_fall_back_loudly() {
+    let repo = infra();
+    repo.write(
+        "terraform/modules/network/main.tf",
+        "module \"loop\" {\n  source = \"../loop\"\n}\n",
+    )
+    .write(
+        "terraform/modules/loop/main.tf",
+        "module \"back\" {\n  source = \"../network\"\n}\n",
+    )
+    .write(
+        "terraform/environments/dev/outside.tf",
+        "module \"x\" {\n  source = \"../../../../../elsewhere\"\n}\n",
+    )
+    .write(
+        "terraform/environments/prod/broken.tf",
+        "resource \"x\" {\n",
+    );
+    repo.commit("trouble");
+    let base = repo.head();
+    repo.write("terraform/modules/loop/extra.txt", "x\n")
+        .commit("in the cycle");
+    let run = repo
+        .quest()
+        .args(["--base", &base, "--format", "json"])
+        .run()
+        .ok();
+    let doc = run.json();
+    assert_eq!(changed(&doc), ["infra-prod", "infra-dev"]);
+    assert!(
+        run.stderr.contains("note: targets.infra-prod:"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.to_lowercase().contains("cycle"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("broken.tf"), "{}", run.stderr);
+    assert!(run.stderr.contains("elsewhere"), "{}", run.stderr);
+}
+
+#[test]
+fn routing_by_module_graph_works_in_a_bare_clone() {
+    let repo = infra();
+    let base = repo.head();
+    repo.write("terraform/modules/network/main.tf", "# changed\n")
+        .commit("network");
+    let bare = repo.sibling("bare.git");
+    crate::support::git_in(
+        repo.path.parent().unwrap(),
+        &["clone", "-q", "--bare", "repo", bare.to_str().unwrap()],
+    );
+    let config = repo.sibling("config.yml");
+    std::fs::write(&config, CONFIG).unwrap();
+    let doc = Quest::new()
+        .cwd(&bare)
+        .args(["--base", &base, "--config"])
+        .arg(&config)
+        .json();
+    assert_eq!(changed(&doc), ["infra-prod", "infra-dev"]);
+}
+
+/// Three services and two roots, through every output format.
+#[test]
+fn three_services_and_two_roots_through_every_format() {
+    let repo = infra();
+    let config = format!(
+        "{CONFIG}  web:\n    kind: ecs-service\n    build: {{context: services/web}}\n  api:\n    kind: ecs-service\n    build: {{context: services/api}}\n  worker:\n    kind: ecs-service\n    build: {{dockerfile: services/worker/Dockerfile}}\n"
+    );
+    repo.write(".quest-changes.yml", &config);
+    for svc in ["web", "api", "worker"] {
+        repo.write(
+            &format!("services/{svc}/Dockerfile"),
+            "FROM scratch\nCOPY src/ /src/\n",
+        )
+        .write(&format!("services/{svc}/src/main.js"), "x\n");
+    }
+    let base = repo.commit("services");
+    repo.write("services/api/src/main.js", "y\n")
+        .write("services/worker/src/main.js", "y\n")
+        .write("terraform/modules/monitoring/main.tf", "# z\n")
+        .commit("api, worker and monitoring");
+
+    let doc = route(&repo, &base);
+    assert_eq!(changed(&doc), ["infra-prod", "api", "worker"]);
+    assert_eq!(
+        doc["matrix"],
+        json!([
+            {"target": "infra-prod", "kind": "terraform"},
+            {"target": "api", "kind": "ecs-service"},
+            {"target": "worker", "kind": "ecs-service"}
+        ])
+    );
+
+    let circleci = repo
+        .quest()
+        .args(["--base", &base, "--format", "circleci"])
+        .run()
+        .ok()
+        .json();
+    assert_eq!(circleci["deploy_infra_prod"], true);
+    assert_eq!(circleci["deploy_infra_dev"], false);
+    assert_eq!(circleci["deploy_web"], false);
+    assert_eq!(circleci["deploy_api"], true);
+    assert_eq!(circleci["deploy_worker"], true);
+
+    let outputs = repo.sibling("gh_output");
+    repo.quest()
+        .args(["--base", &base, "--format", "github"])
+        .env("GITHUB_OUTPUT", outputs.display().to_string())
+        .run()
+        .ok();
+    let written = std::fs::read_to_string(&outputs).unwrap();
+    for (name, value) in [
+        ("infra-prod", "true"),
+        ("infra-dev", "false"),
+        ("web", "false"),
+        ("api", "true"),
+        ("worker", "true"),
+    ] {
+        assert!(
+            written.contains(&format!("{name}<<QUEST_CHANGES_EOF_0\n{value}\n")),
+            "{name}: {written}"
+        );
+    }
+    assert!(written
+        .contains("changed_targets<<QUEST_CHANGES_EOF_0\n[\"infra-prod\",\"api\",\"worker\"]\n"));
+
+    let md = repo
+        .quest()
+        .args(["--base", &base, "--format", "markdown"])
+        .run()
+        .ok()
+        .stdout;
+    assert!(
+        md.contains("| infra-prod | terraform | **yes** | 1 |")
+            && md.contains("| web | ecs-service | no | 0 |"),
+        "{md}"
+    );
+
+    let text = repo.quest().args(["--base", &base]).run().ok().stdout;
+    assert!(
+        text.contains("● worker") && text.contains("○ web") && text.contains("○ infra-dev"),
+        "{text}"
+    );
+
+    let plan = repo
+        .quest()
+        .args(["--base", &base, "--dry-run"])
+        .run()
+        .ok()
+        .stdout;
+    assert!(plan.contains("worker (ecs-service): 6 steps\n  1. build image from context `services/worker` with `services/worker/Dockerfile`"), "{plan}");
+    assert!(
+        plan.contains(
+            "infra-prod (terraform): 3 steps\n  1. terraform init in `terraform/environments/prod`"
+        ),
+        "{plan}"
+    );
+}
