@@ -96,6 +96,8 @@ pub enum Command {
 pub enum ConfigCommand {
     /// Print the JSON Schema of `.quest-changes.yml`, for editor completion.
     Schema,
+    /// Write a starting `.quest-changes.yml` from the repository's layout (never overwrites).
+    Init,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -127,6 +129,7 @@ pub enum Action {
     Explain(Vec<OsString>),
     ShowConfig,
     ConfigSchema,
+    ConfigInit,
 }
 
 /// The typed settings every command runs from.
@@ -172,6 +175,12 @@ impl Cli {
                 }),
                 _,
             ) => Action::ConfigSchema,
+            (
+                Some(Command::Config {
+                    what: Some(ConfigCommand::Init),
+                }),
+                _,
+            ) => Action::ConfigInit,
         };
         if self.max_fetch_depth == 0 {
             return Err(Error::Usage("--max-fetch-depth must be at least 1".into()));
@@ -185,7 +194,7 @@ impl Cli {
         let format = self.format;
         if matches!(
             action,
-            Action::Explain(_) | Action::ShowConfig | Action::ConfigSchema
+            Action::Explain(_) | Action::ShowConfig | Action::ConfigSchema | Action::ConfigInit
         ) && !matches!(format, Format::Text | Format::Json)
         {
             return Err(Error::Usage(format!(

@@ -10,22 +10,25 @@ use crate::cli::{Action, ColorChoice, Format, Settings};
 use crate::config::{self, Config};
 use crate::diff::Status;
 use crate::error::{Error, Result};
+use crate::layout;
 use crate::output;
 use crate::path::RepoPath;
 use crate::plan;
 use crate::range::{Environment, Request};
 use crate::report::{self, Report};
 use crate::route::Side;
+use crate::snapshot::{EntryKind, FsSnapshot, GitSnapshot, Snapshot};
 
 /// Runs one command.
 pub fn execute(settings: &Settings, env: &Environment) -> Result<()> {
     match &settings.action {
         Action::ConfigSchema => emit(settings, &config::json_schema()),
+        Action::ConfigInit => init(settings),
         Action::ShowConfig => {
-            let root = report::open_repository(&settings.repo)
-                .ok()
-                .and_then(|r| r.workdir().map(Path::to_path_buf));
-            let config = Config::discover(settings.config.as_deref(), root.as_deref())?;
+            let config = match report::open_repository(&settings.repo) {
+                Ok(repo) => load_config(settings, &repo)?,
+                Err(_) => Config::discover(settings.config.as_deref(), None)?,
+            };
             let text = match settings.format {
                 Format::Json => config::to_json(&config),
                 _ => config::to_yaml(&config),
@@ -186,8 +189,84 @@ fn detect(settings: &Settings, env: &Environment) -> Result<(Config, Report)> {
     Ok((config, report))
 }
 
+/// The configuration: `--config`, else the file at the repository root, else, for a repository
+/// laid out like this project (`app/` or `terraform/` at the top), the embedded default, else the
+/// targets its layout suggests (the embedded default when it suggests none).
 fn load_config(settings: &Settings, repo: &git2::Repository) -> Result<Config> {
-    Config::discover(settings.config.as_deref(), repo.workdir())
+    let has_file = repo.workdir().is_some_and(|root| {
+        config::CANDIDATES
+            .iter()
+            .any(|name| root.join(name).is_file())
+    });
+    if settings.config.is_some() || has_file {
+        return Config::discover(settings.config.as_deref(), repo.workdir());
+    }
+    let Some(head) = repo.head().ok().and_then(|h| h.peel_to_commit().ok()) else {
+        return Config::embedded();
+    };
+    let snapshot = GitSnapshot::of_commit(repo, head.id())?;
+    let top = snapshot.list("")?;
+    let like_this_project = top
+        .iter()
+        .any(|(name, kind)| *kind == EntryKind::Dir && (name == "app" || name == "terraform"));
+    if like_this_project {
+        return Config::embedded();
+    }
+    let discovered = layout::discover(&snapshot)?;
+    if discovered.targets.is_empty() {
+        return Config::embedded();
+    }
+    let yaml = serde_yaml::to_string(&discovered).unwrap_or_default();
+    Config::parse(&yaml, Path::new("<discovered from the repository layout>"))
+}
+
+/// `config init`: writes the discovered configuration, never over an existing file.
+fn init(settings: &Settings) -> Result<()> {
+    let repo = report::open_repository(&settings.repo)?;
+    let Some(root) = repo.workdir() else {
+        return Err(Error::Usage(
+            "config init writes into a working tree, and this repository is bare".into(),
+        ));
+    };
+    for name in config::CANDIDATES {
+        if root.join(name).exists() {
+            return Err(Error::Usage(format!(
+                "{name} already exists; config init never overwrites it"
+            )));
+        }
+    }
+    let discovered = layout::discover(&FsSnapshot::new(root))?;
+    if discovered.targets.is_empty() {
+        return Err(Error::Usage(
+            "found no Dockerfile and no Terraform root to make targets of; write .quest-changes.yml by hand (see `quest-changes config schema`)".into(),
+        ));
+    }
+    let body = serde_yaml::to_string(&discovered).unwrap_or_default();
+    let path = root.join(config::CANDIDATES[0]);
+    // Validate before writing: what init writes must load.
+    Config::parse(&body, &path)?;
+    let text = format!(
+        "# Written by `quest-changes config init` from this repository's layout; edit freely.\n# `paths` adds pattern rules to what each build or root already routes.\n{body}"
+    );
+    use std::io::Write as _;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .map_err(Error::io("create", path.clone()))?;
+    file.write_all(text.as_bytes())
+        .map_err(Error::io("write", path.clone()))?;
+    let names: Vec<&str> = discovered.targets.keys().map(String::as_str).collect();
+    emit(
+        settings,
+        &format!(
+            "wrote {} with {} target{}: {}\n",
+            config::CANDIDATES[0],
+            names.len(),
+            if names.len() == 1 { "" } else { "s" },
+            names.join(", ")
+        ),
+    )
 }
 
 fn use_color(settings: &Settings, env: &Environment) -> bool {

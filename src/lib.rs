@@ -11,6 +11,7 @@ pub mod diff;
 pub mod docker;
 pub mod error;
 pub mod image_inputs;
+pub mod layout;
 pub mod output;
 pub mod path;
 pub mod pattern;

@@ -16,6 +16,7 @@ pub(crate) mod json_file;
 pub(crate) mod links;
 pub(crate) mod path_arg;
 pub(crate) mod repo_path;
+pub mod root_marker;
 pub(crate) mod source;
 pub mod warning;
 

@@ -8,6 +8,7 @@ mod build_context;
 mod cli;
 mod config;
 mod diff;
+mod layout;
 mod library;
 mod module_graph;
 mod outputs;
