@@ -138,7 +138,12 @@ pub fn render_explain(entries: &[Explanation], style: Style) -> String {
                     ..
                 }) => format!(
                     "included: {}{}",
-                    one_line(&super::json::terraform_reason(chain)),
+                    // The chain form: path -> calls, innermost first -> target.
+                    one_line(&if chain.is_empty() {
+                        format!("{} -> {target} (a file of the root)", path.lossy())
+                    } else {
+                        format!("{} -> {chain} -> {target}", path.lossy())
+                    }),
                     if *fallback {
                         " (fallback: the folder could not be analysed)"
                     } else {

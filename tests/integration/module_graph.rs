@@ -109,8 +109,8 @@ fn explain_prints_the_chain_of_calls() {
         .stdout;
     assert_eq!(
         out,
-        "terraform/modules/monitoring/alarms/main.tf\n  infra-prod: included: module \"alarms\" (terraform/modules/monitoring/main.tf:1) -> module \"monitoring\" (terraform/environments/prod/main.tf:5)\n  infra-dev: no rule matched\n\
-         terraform/templates/tags.tpl\n  infra-prod: included: templatefile() (terraform/modules/network/main.tf:3) -> module \"network\" (terraform/environments/prod/main.tf:1)\n  infra-dev: included: templatefile() (terraform/modules/network/main.tf:3) -> module \"network\" (terraform/environments/dev/main.tf:1)\n"
+        "terraform/modules/monitoring/alarms/main.tf\n  infra-prod: included: terraform/modules/monitoring/alarms/main.tf -> module \"alarms\" (terraform/modules/monitoring/main.tf:1) -> module \"monitoring\" (terraform/environments/prod/main.tf:5) -> infra-prod\n  infra-dev: no rule matched\n\
+         terraform/templates/tags.tpl\n  infra-prod: included: terraform/templates/tags.tpl -> templatefile() (terraform/modules/network/main.tf:3) -> module \"network\" (terraform/environments/prod/main.tf:1) -> infra-prod\n  infra-dev: included: terraform/templates/tags.tpl -> templatefile() (terraform/modules/network/main.tf:3) -> module \"network\" (terraform/environments/dev/main.tf:1) -> infra-dev\n"
     );
 }
 
