@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod command;
 pub mod config;
+pub mod deploy;
 pub mod diff;
 pub mod docker;
 pub mod error;
