@@ -1,0 +1,136 @@
+#!/usr/bin/env bats
+# install.sh: platform detection, the pinned SHA-256 check, from-source builds, PATH.
+
+load test_helper
+
+setup() {
+  setup_stubs
+  SCRIPT="$SCRIPTS/install.sh"
+  export HOME="$BATS_TEST_TMPDIR/home"
+  export BASH_ENV="$BATS_TEST_TMPDIR/bash_env"
+  : >"$BASH_ENV"
+  unset GITHUB_PATH
+  printf 'fake quest-changes binary\n' >"$BATS_TEST_TMPDIR/asset"
+  GOOD_SUM=$(sha256sum "$BATS_TEST_TMPDIR/asset" | cut -d' ' -f1)
+  export ASSET="$BATS_TEST_TMPDIR/asset"
+  stub uname 'case $1 in -s) echo "${STUB_OS:-Linux}" ;; -m) echo "${STUB_ARCH:-x86_64}" ;; esac'
+  # curl: copies $ASSET to --output, or fails when STUB_CURL_FAIL is set.
+  stub curl '[[ -z ${STUB_CURL_FAIL:-} ]] || exit 22
+out=""; while (($#)); do [[ $1 == --output ]] && { out=$2; shift; }; shift; done
+cp "$ASSET" "$out"'
+  export PARAM_VERSION=0.1.0
+  export PARAM_BASE_URL=https://releases.example.test/download/
+  export PARAM_SHA256=""
+  export PARAM_FROM_SOURCE=false
+  export PARAM_INSTALL_DIR="$BATS_TEST_TMPDIR/inst/bin"
+  export QUEST_PINNED_VERSION=0.1.0
+  export QUEST_PINNED_SHA256SUMS="${GOOD_SUM}  quest-changes-x86_64-unknown-linux-gnu
+0000000000000000000000000000000000000000000000000000000000000000  quest-changes-aarch64-unknown-linux-gnu"
+}
+
+@test "maps the machine to the release target" {
+  source "$SCRIPT"
+  STUB_ARCH=x86_64 run platform_target
+  [ "$output" = x86_64-unknown-linux-gnu ]
+  STUB_ARCH=aarch64 run platform_target
+  [ "$output" = aarch64-unknown-linux-gnu ]
+  STUB_ARCH=arm64 run platform_target
+  [ "$output" = aarch64-unknown-linux-gnu ]
+}
+
+@test "refuses an unsupported system or architecture, pointing at from_source" {
+  source "$SCRIPT"
+  STUB_OS=Darwin run platform_target
+  [ "$status" -eq 1 ]
+  [[ $output == *"Linux only, not Darwin"*"from_source"* ]]
+  STUB_ARCH=riscv64 run platform_target
+  [ "$status" -eq 1 ]
+  [[ $output == *"riscv64"* ]]
+}
+
+@test "downloads the asset of the version, verifies the pinned checksum and installs it" {
+  run bash "$SCRIPT"
+  [ "$status" -eq 0 ]
+  grep -qx "curl .* https://releases.example.test/download/v0.1.0/quest-changes-x86_64-unknown-linux-gnu" "$STUB_LOG"
+  cmp "$ASSET" "$PARAM_INSTALL_DIR/quest-changes"
+  [ -x "$PARAM_INSTALL_DIR/quest-changes" ]
+  [[ $output == *"sha256 $GOOD_SUM"* ]]
+}
+
+@test "a checksum mismatch stops the job and installs nothing" {
+  STUB_ARCH=aarch64 run bash "$SCRIPT"
+  [ "$status" -eq 1 ]
+  [[ $output == *"checksum mismatch"*"expected 0000000000000000000000000000000000000000000000000000000000000000, got $GOOD_SUM"* ]]
+  [ ! -e "$PARAM_INSTALL_DIR/quest-changes" ]
+}
+
+@test "an explicit sha256 (any case) replaces the pinned one" {
+  export PARAM_VERSION=0.2.0
+  export PARAM_SHA256=${GOOD_SUM^^}
+  run bash "$SCRIPT"
+  [ "$status" -eq 0 ]
+  grep -q "/v0.2.0/quest-changes-x86_64-unknown-linux-gnu" "$STUB_LOG"
+}
+
+@test "another version without a sha256 is refused before downloading" {
+  export PARAM_VERSION=0.2.0
+  run bash "$SCRIPT"
+  [ "$status" -eq 1 ]
+  [[ $output == *"no checksum is pinned for quest-changes 0.2.0 (this release pins 0.1.0)"* ]]
+  refute_called curl
+}
+
+@test "an orb release that pins nothing says so" {
+  export QUEST_PINNED_SHA256SUMS=""
+  run bash "$SCRIPT"
+  [ "$status" -eq 1 ]
+  [[ $output == *"no checksum is pinned for quest-changes-x86_64-unknown-linux-gnu"* ]]
+}
+
+@test "a malformed version or checksum is refused" {
+  PARAM_VERSION='1.0; rm -rf /' run bash "$SCRIPT"
+  [ "$status" -eq 1 ]
+  [[ $output == *"version must look like 1.2.3"* ]]
+  PARAM_SHA256=abc run bash "$SCRIPT"
+  [ "$status" -eq 1 ]
+  [[ $output == *"not 64 hex digits"* ]]
+}
+
+@test "a failed download is an error" {
+  STUB_CURL_FAIL=1 run bash "$SCRIPT"
+  [ "$status" -eq 1 ]
+  [[ $output == *"could not download https://releases.example.test/download/v0.1.0/"* ]]
+}
+
+@test "puts the install directory on PATH through BASH_ENV, or GITHUB_PATH on GitHub" {
+  run bash "$SCRIPT"
+  [ "$status" -eq 0 ]
+  grep -q "$PARAM_INSTALL_DIR" "$BASH_ENV"
+  (source "$BASH_ENV" && [[ ":$PATH:" == *":$PARAM_INSTALL_DIR:"* ]])
+  export GITHUB_PATH="$BATS_TEST_TMPDIR/github_path"
+  : >"$BASH_ENV"
+  run bash "$SCRIPT"
+  [ "$status" -eq 0 ]
+  [ "$(cat "$GITHUB_PATH")" = "$PARAM_INSTALL_DIR" ]
+  [ ! -s "$BASH_ENV" ]
+}
+
+@test "defaults the install directory to HOME/.local/bin" {
+  export PARAM_INSTALL_DIR=""
+  run bash "$SCRIPT"
+  [ "$status" -eq 0 ]
+  [ -x "$HOME/.local/bin/quest-changes" ]
+}
+
+@test "from_source builds with cargo install, or says cargo is missing" {
+  export PARAM_FROM_SOURCE=true PARAM_SOURCE_DIR=crate
+  stub cargo 'mkdir -p "$6/bin" && touch "$6/bin/quest-changes" && chmod +x "$6/bin/quest-changes"'
+  run bash "$SCRIPT"
+  [ "$status" -eq 0 ]
+  grep -qx "cargo install --locked --path crate --root $PARAM_INSTALL_DIR/.. --bin quest-changes --force" "$STUB_LOG"
+  refute_called curl
+  rm "$STUB_DIR/cargo"
+  PATH="$STUB_DIR:/usr/bin:/bin" run bash "$SCRIPT"
+  [ "$status" -eq 1 ]
+  [[ $output == *"cargo is missing"* ]]
+}
