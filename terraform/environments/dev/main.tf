@@ -1,179 +1,40 @@
-# The quest service's environment: network, image repository, load balancer
-# with WAF, the ECS service and the CI roles that deploy it. See ../../README.md.
-
-data "aws_caller_identity" "current" {}
-data "aws_partition" "current" {}
+# The dev environment of the quest service: one call of the stack module with
+# dev's values written out. The resources and their wiring are in
+# ../../modules/stack; diff this file with ../prod/main.tf to see what sets
+# the two environments apart.
 
 locals {
-  name            = "${var.project}-${var.environment}"
-  account_id      = data.aws_caller_identity.current.account_id
-  partition       = data.aws_partition.current.partition
-  certificate_arn = var.dns != null ? module.dns[0].certificate_arn : var.certificate_arn
+  project     = "quest"
+  environment = "dev"
+  region      = "us-east-1"
 }
 
-# --- The environment's KMS key: log groups, ECR images, SecureString, ECS Exec ---
+module "stack" {
+  source = "../../modules/stack"
 
-data "aws_iam_policy_document" "kms" {
-  # checkov:skip=CKV_AWS_109:Key policies must name the key as "*"; administration is delegated to IAM in this account.
-  # checkov:skip=CKV_AWS_111:Key policies must name the key as "*"; writes are limited by IAM policies in this account.
-  # checkov:skip=CKV_AWS_356:Key policies must name the key as "*" (the key they are attached to).
-  statement {
-    sid       = "AccountAdministersKeyThroughIam"
-    actions   = ["kms:*"]
-    resources = ["*"]
+  project            = local.project
+  environment        = local.environment
+  region             = local.region
+  availability_zones = ["us-east-1a", "us-east-1b"]
+  vpc_cidr_block     = "10.10.0.0/16"
 
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
-    }
-  }
+  # dev is disposable: a short key recovery window, no deletion protection,
+  # and destroy may delete the repository with its images.
+  kms_deletion_window_days = 7
+  alb_deletion_protection  = false
+  ecr_force_delete         = true
+  autoscaling              = { min_capacity = 4, max_capacity = 8 }
 
-  statement {
-    sid = "CloudWatchLogsOfThisAccount"
-    actions = [
-      "kms:Decrypt*",
-      "kms:Describe*",
-      "kms:Encrypt*",
-      "kms:GenerateDataKey*",
-      "kms:ReEncrypt*",
-    ]
-    resources = ["*"]
+  state_bucket               = var.state_bucket
+  state_key                  = var.state_key
+  certificate_arn            = var.certificate_arn
+  dns                        = var.dns
+  alb_access_logs_bucket     = var.alb_access_logs_bucket
+  circleci                   = var.circleci
+  circleci_oidc_provider_arn = var.circleci_oidc_provider_arn
 
-    principals {
-      type        = "Service"
-      identifiers = ["logs.${var.region}.amazonaws.com"]
-    }
-
-    condition {
-      test     = "ArnLike"
-      variable = "kms:EncryptionContext:aws:logs:arn"
-      values   = ["arn:${local.partition}:logs:${var.region}:${local.account_id}:*"]
-    }
-  }
-}
-
-resource "aws_kms_key" "this" {
-  description             = "${local.name}: logs, images, secrets"
-  enable_key_rotation     = true
-  deletion_window_in_days = 7
-  policy                  = data.aws_iam_policy_document.kms.json
-}
-
-resource "aws_kms_alias" "this" {
-  name          = "alias/${local.name}"
-  target_key_id = aws_kms_key.this.key_id
-}
-
-# --- Modules ------------------------------------------------------------------------------
-
-module "network" {
-  source = "../../modules/network"
-
-  name               = local.name
-  cidr_block         = var.vpc_cidr_block
-  availability_zones = var.availability_zones
-  kms_key_arn        = aws_kms_key.this.arn
-
-  flow_logs = {
-    enabled        = var.enable_flow_logs
-    retention_days = var.log_retention_days
-  }
-}
-
-module "ecr" {
-  source = "../../modules/ecr"
-
-  name         = local.name
-  kms_key_arn  = aws_kms_key.this.arn
-  force_delete = var.ecr_force_delete
-}
-
-module "dns" {
-  source = "../../modules/dns"
-  count  = var.dns != null ? 1 : 0
-
-  zone_id      = var.dns.zone_id
-  domain_name  = var.dns.domain_name
-  alb_dns_name = module.alb.alb_dns_name
-  alb_zone_id  = module.alb.alb_zone_id
-}
-
-module "alb" {
-  source = "../../modules/alb"
-
-  name                = local.name
-  vpc_id              = module.network.vpc_id
-  vpc_cidr_block      = module.network.vpc_cidr_block
-  public_subnet_ids   = module.network.public_subnet_ids
-  certificate_arn     = local.certificate_arn
-  deletion_protection = var.alb_deletion_protection
-  access_logs         = var.alb_access_logs_bucket == null ? null : { bucket = var.alb_access_logs_bucket, prefix = local.name }
-}
-
-module "waf" {
-  source = "../../modules/waf"
-  count  = var.enable_waf ? 1 : 0
-
-  name                  = local.name
-  resource_arn          = module.alb.alb_arn
-  allowed_country_codes = var.allowed_country_codes
-  rate_limit            = var.waf_rate_limit
-  log_retention_days    = var.log_retention_days
-  kms_key_arn           = aws_kms_key.this.arn
-}
-
-module "ecs_service" {
-  source = "../../modules/ecs_service"
-
-  cluster_name       = local.name
-  service_name       = var.project
-  container_name     = var.project
-  image              = "${module.ecr.repository_url}:${var.initial_image_tag}"
-  ecr_repository_arn = module.ecr.repository_arn
-  task_size          = var.task_size
-  desired_count      = var.desired_count
-  log_retention_days = var.log_retention_days
-  kms_key_arn        = aws_kms_key.this.arn
-
-  secret_word_parameter_name = var.secret_word_parameter_name
-  secrets_kms_key_arn        = aws_kms_key.this.arn
-
-  vpc_id                = module.network.vpc_id
-  vpc_cidr_block        = module.network.vpc_cidr_block
-  subnet_ids            = module.network.private_subnet_ids
-  s3_prefix_list_id     = module.network.s3_prefix_list_id
-  alb_security_group_id = module.alb.security_group_id
-  target_group_arn      = module.alb.target_group_arn
-
-  autoscaling = {
-    enabled                 = var.enable_autoscaling
-    min_capacity            = var.autoscaling.min_capacity
-    max_capacity            = var.autoscaling.max_capacity
-    cpu_target_percent      = var.autoscaling.cpu_target_percent
-    requests_per_target     = var.autoscaling.requests_per_target
-    alb_request_count_label = "${module.alb.alb_arn_suffix}/${module.alb.target_group_arn_suffix}"
-  }
-}
-
-module "ci_access" {
-  source = "../../modules/ci_access"
-  count  = var.enable_ci_access ? 1 : 0
-
-  name_prefix          = local.name
-  circleci             = var.circleci
-  create_oidc_provider = var.circleci_oidc_provider_arn == null
-  oidc_provider_arn    = var.circleci_oidc_provider_arn
-
-  service = {
-    ecr_repository_arn = module.ecr.repository_arn
-    cluster_arn        = module.ecs_service.cluster_arn
-    service_arn        = module.ecs_service.service_arn
-    execution_role_arn = module.ecs_service.execution_role_arn
-    task_role_arn      = module.ecs_service.task_role_arn
-  }
-
-  state = {
-    bucket = var.state_bucket
-    key    = var.state_key
-  }
+  enable_autoscaling = var.enable_autoscaling
+  enable_waf         = var.enable_waf
+  enable_flow_logs   = var.enable_flow_logs
+  enable_ci_access   = var.enable_ci_access
 }

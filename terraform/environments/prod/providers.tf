@@ -1,10 +1,10 @@
 provider "aws" {
-  region = var.region
+  region = local.region
 
   default_tags {
     tags = merge(var.tags, {
-      Project     = var.project
-      Environment = var.environment
+      Project     = local.project
+      Environment = local.environment
       ManagedBy   = "terraform"
     })
   }

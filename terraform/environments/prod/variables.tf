@@ -1,57 +1,16 @@
-# --- Identity and state ------------------------------------------------------------
-
-variable "project" {
-  description = "Project name; prefixes every resource name (<project>-<environment>)."
-  type        = string
-  default     = "quest"
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,14}$", var.project))
-    error_message = "project must be 2-15 lowercase letters, digits or hyphens, starting with a letter."
-  }
-}
-
-variable "environment" {
-  description = "Environment name; the second part of every resource name."
-  type        = string
-  default     = "prod"
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9]{1,9}$", var.environment))
-    error_message = "environment must be 2-10 lowercase letters or digits, starting with a letter."
-  }
-}
-
-variable "region" {
-  description = "AWS region of the environment."
-  type        = string
-  default     = "us-east-1"
-
-  validation {
-    condition     = can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.region))
-    error_message = "region must be an AWS region name such as us-east-1."
-  }
-}
+# Only what is supplied from outside (the account's bucket, certificate or
+# zone, CircleCI ids) or switched per run (the feature switches). prod's fixed
+# values are written out in main.tf; ../../modules/stack validates them all.
 
 variable "state_bucket" {
   description = "Name of the state bucket, as given to `terraform init -backend-config=bucket=...` (a backend block cannot be read from the configuration, so it is repeated here for the outputs and the infra-deployer role)."
   type        = string
-
-  validation {
-    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.state_bucket))
-    error_message = "state_bucket must be a valid S3 bucket name."
-  }
 }
 
 variable "state_key" {
   description = "State object key, as given to `terraform init -backend-config=key=...`."
   type        = string
   default     = "quest/prod/terraform.tfstate"
-
-  validation {
-    condition     = length(var.state_key) > 0 && !startswith(var.state_key, "/")
-    error_message = "state_key must be a non-empty object key without a leading slash."
-  }
 }
 
 variable "tags" {
@@ -60,51 +19,19 @@ variable "tags" {
   default     = {}
 }
 
-# --- Network -----------------------------------------------------------------------------
-
-variable "vpc_cidr_block" {
-  description = "IPv4 CIDR block of the environment's VPC."
-  type        = string
-  default     = "10.20.0.0/16"
-}
-
-variable "availability_zones" {
-  description = "The two availability zones of the environment. Pinned, not looked up: a zone list that changes would replace the subnets."
-  type        = list(string)
-  default     = ["us-east-1a", "us-east-1b"]
-
-  validation {
-    condition     = alltrue([for az in var.availability_zones : startswith(az, var.region)])
-    error_message = "availability_zones must be zones of var.region (for example us-east-1a and us-east-1b for us-east-1)."
-  }
-}
-
-# --- Load balancer, TLS and DNS ----------------------------------------------------------
-
 variable "certificate_arn" {
-  description = "ARN of an existing ACM certificate for the HTTPS listener. Required unless dns is set (then the dns module issues one)."
+  description = "ARN of an existing ACM certificate for the HTTPS listener. Required unless dns is set."
   type        = string
   default     = null
 }
 
 variable "dns" {
-  description = "Optional DNS: an existing Route 53 public hosted zone and the name to serve. When set, the certificate is issued and DNS-validated in that zone and an alias record points at the load balancer."
+  description = "Optional: an existing Route 53 public hosted zone and the name to serve; the certificate is then issued and DNS-validated there."
   type = object({
     zone_id     = string
     domain_name = string
   })
   default = null
-
-  validation {
-    condition     = (var.dns == null) != (var.certificate_arn == null)
-    error_message = "Set exactly one of dns (issue a certificate) and certificate_arn (use an existing one)."
-  }
-}
-
-variable "alb_deletion_protection" {
-  description = "Protect the load balancer from deletion."
-  type        = bool
-  default     = true
 }
 
 variable "alb_access_logs_bucket" {
@@ -113,80 +40,8 @@ variable "alb_access_logs_bucket" {
   default     = null
 }
 
-variable "allowed_country_codes" {
-  description = "Countries (ISO 3166-1 alpha-2) the WAF lets through."
-  type        = list(string)
-  default     = ["US"]
-}
-
-variable "waf_rate_limit" {
-  description = "Requests per client IP per 5 minutes before the WAF blocks that IP."
-  type        = number
-  default     = 2000
-}
-
-# --- Service -----------------------------------------------------------------------------
-
-variable "initial_image_tag" {
-  description = "Image tag of the first task definition revision Terraform registers. Later revisions are rolled out by quest-changes and ignored by Terraform."
-  type        = string
-  default     = "initial"
-
-  validation {
-    condition     = can(regex("^[a-zA-Z0-9_][a-zA-Z0-9_.-]{0,127}$", var.initial_image_tag))
-    error_message = "initial_image_tag must be a valid image tag."
-  }
-}
-
-variable "secret_word_parameter_name" {
-  description = "SSM SecureString parameter holding SECRET_WORD; created outside Terraform (see README) so its value never reaches the state."
-  type        = string
-  default     = "/quest/prod/secret_word"
-}
-
-variable "task_size" {
-  description = "Fargate task size."
-  type = object({
-    cpu              = optional(number, 256)
-    memory           = optional(number, 512)
-    cpu_architecture = optional(string, "X86_64")
-  })
-  default = {}
-}
-
-variable "desired_count" {
-  description = "Tasks at creation (two per availability zone)."
-  type        = number
-  default     = 4
-}
-
-variable "autoscaling" {
-  description = "Bounds and targets of the service's auto scaling."
-  type = object({
-    min_capacity        = optional(number, 4)
-    max_capacity        = optional(number, 16)
-    cpu_target_percent  = optional(number, 60)
-    requests_per_target = optional(number, 1000)
-  })
-  default = {}
-}
-
-variable "ecr_force_delete" {
-  description = "Let destroy delete the ECR repository with its images."
-  type        = bool
-  default     = false
-}
-
-variable "log_retention_days" {
-  description = "Retention of every log group of the environment, in days."
-  type        = number
-  default     = 365
-}
-
-# --- CI access -----------------------------------------------------------------------------
-
 variable "circleci" {
-  description = "CircleCI organisation, project, repository and branch whose pipelines may assume the deployer roles (see modules/ci_access)."
+  description = "CircleCI organisation, project, repository and branch whose pipelines may assume the deployer roles."
   type = object({
     organization_id = string
     project_id      = string
@@ -201,9 +56,7 @@ variable "circleci_oidc_provider_arn" {
   default     = null
 }
 
-# --- Feature switches ----------------------------------------------------------------------
-# Each defaults to on; turning one off removes that part of the design (for
-# example in an emulated test account that lacks the API).
+# --- Feature switches: each on by default (see ../../README.md) ---------------------
 
 variable "enable_autoscaling" {
   description = "Create the Application Auto Scaling target and its CPU and request-count policies."
