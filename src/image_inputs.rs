@@ -20,6 +20,10 @@ pub struct ImageInputs {
     /// The ignore file Docker uses: `<Dockerfile>.dockerignore` when present, else
     /// `<context>/.dockerignore`.
     ignore_file: String,
+    /// Both ignore files Docker may read (`<Dockerfile>.dockerignore`, `<context>/.dockerignore`):
+    /// a change of either changes which one is in effect. Kept here so that deciding a path
+    /// allocates nothing.
+    ignore_candidates: [String; 2],
     ignore: DockerIgnore,
     usage: ContextUse,
     /// Why the answer was widened, if it was.
@@ -95,10 +99,10 @@ impl ImageInputs {
         let specific = format!("{dockerfile}.dockerignore");
         let general = join(context, ".dockerignore");
         let (ignore_file, ignore_text) = match snapshot.read(&specific)? {
-            Some(text) => (specific, Some(text)),
+            Some(text) => (specific.clone(), Some(text)),
             None => {
                 let text = snapshot.read(&general)?;
-                (general, text)
+                (general.clone(), text)
             }
         };
         let mut ignore = match ignore_text {
@@ -115,7 +119,7 @@ impl ImageInputs {
             },
         };
         if let Some(rel) = relative_to(context, dockerfile) {
-            ignore = ignore.always_send(&rel);
+            ignore = ignore.always_send(rel);
         }
         let usage = match snapshot.read(dockerfile)? {
             Some(bytes) => ContextUse::from_dockerfile(&String::from_utf8_lossy(&bytes)),
@@ -135,6 +139,7 @@ impl ImageInputs {
             context: context.to_owned(),
             dockerfile: dockerfile.to_owned(),
             ignore_file,
+            ignore_candidates: [specific, general],
             ignore,
             usage,
             warnings,
@@ -146,19 +151,18 @@ impl ImageInputs {
     pub fn decide(&self, path: &RepoPath) -> Option<ImageReason> {
         // Docker works with UTF-8 names; a name that is not is decided on its lossy form, and
         // a context read whole still takes it.
-        let path = path.lossy();
+        // Routing asks this for every changed path and every target: no allocation on the way
+        // to `None` or to a decision about an UTF-8 name.
+        let lossy = String::from_utf8_lossy(path.as_bytes());
+        let path: &str = &lossy;
         if path == self.dockerfile {
             return Some(ImageReason::Dockerfile);
         }
-        let specific = format!("{}.dockerignore", self.dockerfile);
-        if path == self.ignore_file
-            || path == specific
-            || path == join(&self.context, ".dockerignore")
-        {
+        if path == self.ignore_file || self.ignore_candidates.iter().any(|c| c == path) {
             return Some(ImageReason::IgnoreFile);
         }
-        let rel = relative_to(&self.context, &path)?;
-        if let Some(rule) = self.ignore.excluding_rule(&rel) {
+        let rel = relative_to(&self.context, path)?;
+        if let Some(rule) = self.ignore.excluding_rule(rel) {
             return Some(ImageReason::Ignored {
                 ignore_file: self.ignore_file.clone(),
                 line: rule.line,
@@ -173,7 +177,7 @@ impl ImageInputs {
                 .unwrap_or_else(|| "an instruction copies `.`".to_owned());
             return Some(ImageReason::WholeContext { why });
         }
-        match self.usage.source_for(&rel) {
+        match self.usage.source_for(rel) {
             Some(source) => Some(ImageReason::ReadBy {
                 dockerfile: self.dockerfile.clone(),
                 line: source.line,
@@ -194,14 +198,13 @@ fn join(dir: &str, name: &str) -> String {
 }
 
 /// `path` relative to `dir`, if it is inside it.
-fn relative_to(dir: &str, path: &str) -> Option<String> {
+fn relative_to<'p>(dir: &str, path: &'p str) -> Option<&'p str> {
     if dir == "." || dir.is_empty() {
-        return Some(path.to_owned());
+        return Some(path);
     }
     path.strip_prefix(dir)
         .and_then(|rest| rest.strip_prefix('/'))
         .filter(|rest| !rest.is_empty())
-        .map(str::to_owned)
 }
 
 #[cfg(test)]

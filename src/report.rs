@@ -97,17 +97,37 @@ pub fn router(
     notes: &mut Vec<String>,
 ) -> Result<Router> {
     let mut router = Router::new(config)?;
+    let analyzes = config.targets.values().any(|t| {
+        matches!(
+            t.settings,
+            TargetSettings::Terraform {
+                analyze_root: true,
+                ..
+            } | TargetSettings::EcsService {
+                analyze_build: true,
+                ..
+            }
+        )
+    });
+    if !analyzes {
+        return Ok(router);
+    }
+    // One snapshot per commit and one parse cache for every target: snapshots remember what
+    // they read, and Terraform roots share modules (and both commits most files).
+    let head_tree = GitSnapshot::of_commit(repo, head)?;
+    let base_tree = base.map(|b| GitSnapshot::of_commit(repo, b)).transpose()?;
+    let mut parsed = crate::terraform::ParseCache::default();
     for (name, target) in &config.targets {
         if let TargetSettings::Terraform {
             root,
             analyze_root: true,
         } = &target.settings
         {
-            let read = |commit| -> Result<RootDependencies> {
-                crate::terraform::analyze(&GitSnapshot::of_commit(repo, commit)?, root)
+            let mut read = |tree: &GitSnapshot| -> Result<RootDependencies> {
+                crate::terraform::analyze_with(tree, root, &mut parsed)
             };
-            let head_deps = read(head)?;
-            let base_deps = base.map(read).transpose()?;
+            let head_deps = read(&head_tree)?;
+            let base_deps = base_tree.as_ref().map(&mut read).transpose()?;
             let mut seen = Vec::new();
             for warning in head_deps
                 .warnings
@@ -137,11 +157,9 @@ pub fn router(
         else {
             continue;
         };
-        let read = |commit| -> Result<ImageInputs> {
-            ImageInputs::read(&GitSnapshot::of_commit(repo, commit)?, context, dockerfile)
-        };
-        let head = read(head)?;
-        let base = base.map(read).transpose()?;
+        let read = |tree: &GitSnapshot| ImageInputs::read(tree, context, dockerfile);
+        let head = read(&head_tree)?;
+        let base = base_tree.as_ref().map(read).transpose()?;
         for warning in head
             .warnings
             .iter()

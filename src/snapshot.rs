@@ -5,7 +5,8 @@
 //! those analyses read through [`Snapshot`], never through `std::fs`. [`GitSnapshot`] reads a
 //! git tree; [`MemorySnapshot`] holds files in memory for unit tests.
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
 
 use git2::{ObjectType, Repository, Tree};
 
@@ -52,10 +53,14 @@ pub trait Snapshot {
     }
 }
 
-/// A git tree (normally a commit's).
+/// A git tree (normally a commit's). What `read` and `list` found is kept by path: a tree never
+/// changes, and the analyses ask for the same files and folders again (Terraform roots sharing
+/// modules, several targets in one commit).
 pub struct GitSnapshot<'r> {
     repo: &'r Repository,
     root: Tree<'r>,
+    reads: RefCell<HashMap<String, Option<Vec<u8>>>>,
+    lists: RefCell<HashMap<String, Vec<(String, EntryKind)>>>,
 }
 
 impl std::fmt::Debug for GitSnapshot<'_> {
@@ -68,7 +73,12 @@ impl std::fmt::Debug for GitSnapshot<'_> {
 
 impl<'r> GitSnapshot<'r> {
     pub fn new(repo: &'r Repository, root: Tree<'r>) -> Self {
-        GitSnapshot { repo, root }
+        GitSnapshot {
+            repo,
+            root,
+            reads: RefCell::default(),
+            lists: RefCell::default(),
+        }
     }
 
     /// The tree of a commit.
@@ -100,6 +110,30 @@ impl<'r> GitSnapshot<'r> {
 
 impl Snapshot for GitSnapshot<'_> {
     fn read(&self, path: &str) -> Result<Option<Vec<u8>>> {
+        if let Some(hit) = self.reads.borrow().get(path) {
+            return Ok(hit.clone());
+        }
+        let found = self.read_uncached(path)?;
+        self.reads
+            .borrow_mut()
+            .insert(path.to_owned(), found.clone());
+        Ok(found)
+    }
+
+    fn list(&self, dir: &str) -> Result<Vec<(String, EntryKind)>> {
+        if let Some(hit) = self.lists.borrow().get(dir) {
+            return Ok(hit.clone());
+        }
+        let found = self.list_uncached(dir)?;
+        self.lists
+            .borrow_mut()
+            .insert(dir.to_owned(), found.clone());
+        Ok(found)
+    }
+}
+
+impl GitSnapshot<'_> {
+    fn read_uncached(&self, path: &str) -> Result<Option<Vec<u8>>> {
         let Ok(entry) = self.root.get_path(std::path::Path::new(path)) else {
             return Ok(None);
         };
@@ -113,7 +147,7 @@ impl Snapshot for GitSnapshot<'_> {
         Ok(Some(blob.content().to_vec()))
     }
 
-    fn list(&self, dir: &str) -> Result<Vec<(String, EntryKind)>> {
+    fn list_uncached(&self, dir: &str) -> Result<Vec<(String, EntryKind)>> {
         let Some(tree) = self.subtree(dir)? else {
             return Ok(Vec::new());
         };

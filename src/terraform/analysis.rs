@@ -29,8 +29,49 @@ use crate::snapshot::{EntryKind, Snapshot};
 /// Errors only when the snapshot itself cannot be read; everything about the configuration
 /// that cannot be followed is a warning with a fallback in the result.
 pub fn analyze(snapshot: &dyn Snapshot, root: &str) -> Result<RootDependencies> {
+    analyze_with(snapshot, root, &mut ParseCache::default())
+}
+
+/// Parsed configuration files by syntax and content. The analyses of one run share it: roots
+/// share modules and the head and base commits share most files, so each distinct file is
+/// parsed once. Parsing depends on nothing but the text, so a hit is what parsing would give.
+#[derive(Debug, Default)]
+pub struct ParseCache {
+    parsed: HashMap<(bool, Vec<u8>), std::result::Result<FileFacts, SyntaxError>>,
+}
+
+impl ParseCache {
+    fn parse(
+        &mut self,
+        is_json: bool,
+        bytes: Vec<u8>,
+    ) -> std::result::Result<FileFacts, SyntaxError> {
+        let key = (is_json, bytes);
+        if let Some(hit) = self.parsed.get(&key) {
+            return hit.clone();
+        }
+        let parsed = match std::str::from_utf8(&key.1) {
+            Ok(text) if is_json => json_file::read(text),
+            Ok(text) => hcl_file::read(text),
+            Err(_) => Err(SyntaxError {
+                line: 1,
+                message: "the file is not UTF-8".to_owned(),
+            }),
+        };
+        self.parsed.insert(key, parsed.clone());
+        parsed
+    }
+}
+
+/// [`analyze`], reusing (and filling) `cache`.
+pub fn analyze_with(
+    snapshot: &dyn Snapshot,
+    root: &str,
+    cache: &mut ParseCache,
+) -> Result<RootDependencies> {
     let root = root.trim_matches('/').to_owned();
     let mut walk = Walk {
+        cache,
         root: root.clone(),
         deps: RootDependencies {
             root: root.clone(),
@@ -50,7 +91,8 @@ pub fn analyze(snapshot: &dyn Snapshot, root: &str) -> Result<RootDependencies> 
     Ok(walk.deps)
 }
 
-struct Walk {
+struct Walk<'c> {
+    cache: &'c mut ParseCache,
     root: String,
     deps: RootDependencies,
     /// Module directory -> its position in `deps.modules`.
@@ -59,7 +101,7 @@ struct Walk {
     edges: Vec<(usize, usize)>,
 }
 
-impl Walk {
+impl Walk<'_> {
     fn add_module(&mut self, dir: String, chain: Chain) -> usize {
         let at = self.deps.modules.len();
         self.index.insert(dir.clone(), at);
@@ -140,15 +182,7 @@ impl Walk {
         let Some(bytes) = snapshot.read(content)? else {
             return Ok(None);
         };
-        let parsed = match String::from_utf8(bytes) {
-            Ok(text) if is_json => json_file::read(&text),
-            Ok(text) => hcl_file::read(&text),
-            Err(_) => Err(SyntaxError {
-                line: 1,
-                message: "the file is not UTF-8".to_owned(),
-            }),
-        };
-        match parsed {
+        match self.cache.parse(is_json, bytes) {
             Ok(facts) => Ok(Some(facts)),
             Err(e) => {
                 let reason = Warning::Unparseable {
@@ -454,6 +488,29 @@ resource "aws_instance" "nat" {
 
     fn chain_text(deps: &RootDependencies, path: &str) -> Option<String> {
         deps.affects(path).map(ToString::to_string)
+    }
+
+    #[test]
+    fn a_shared_parse_cache_changes_no_answer() {
+        let call = |m: &str| format!("module \"{m}\" {{\n  source = \"../../modules/{m}\"\n}}\n");
+        let repo = MemorySnapshot::new([
+            ("envs/a/main.tf", call("n")),
+            ("envs/b/main.tf", call("n") + &call("m")),
+            (
+                "modules/n/main.tf",
+                "locals {\n  t = templatefile(\"${path.module}/t.tpl\", {})\n}\n".to_owned(),
+            ),
+            ("modules/m/main.tf", "module {".to_owned()),
+        ]);
+        let mut cache = ParseCache::default();
+        for root in ["envs/a", "envs/b", "envs/a", "envs/b"] {
+            let cached = analyze_with(&repo, root, &mut cache).unwrap();
+            let fresh = analyze(&repo, root).unwrap();
+            assert_eq!(format!("{cached:?}"), format!("{fresh:?}"));
+        }
+        let b = analyze_with(&repo, "envs/b", &mut cache).unwrap();
+        assert!(b.affects("modules/n/t.tpl").is_some());
+        assert_eq!(b.warnings.len(), 1, "{:?}", b.warnings);
     }
 
     #[test]

@@ -20,7 +20,7 @@ pub mod root_marker;
 pub(crate) mod source;
 pub mod warning;
 
-pub use analysis::analyze;
+pub use analysis::{analyze, analyze_with, ParseCache};
 pub use chain::{Chain, Step};
 pub use dependencies::{Affected, Fallback, FileInput, FilePattern, ModuleDir, RootDependencies};
 pub use warning::Warning;
