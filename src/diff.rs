@@ -274,20 +274,10 @@ fn walk(
     prefix: &mut Vec<u8>,
     out: &mut Vec<Entry>,
 ) -> Result<()> {
-    let mut old_entries: HashMap<Vec<u8>, (Oid, i32)> = old
-        .map(|t| {
-            t.iter()
-                .map(|e| (e.name_bytes().to_vec(), (e.id(), e.filemode())))
-                .collect()
-        })
-        .unwrap_or_default();
-    let new_entries: Vec<(Vec<u8>, (Oid, i32))> = new
-        .map(|t| {
-            t.iter()
-                .map(|e| (e.name_bytes().to_vec(), (e.id(), e.filemode())))
-                .collect()
-        })
-        .unwrap_or_default();
+    // Both entry lists are in git's tree order, so one merge pass pairs them: no hashing, no
+    // copied names.
+    let old_entries: Vec<git2::TreeEntry<'_>> = old.map(|t| t.iter().collect()).unwrap_or_default();
+    let new_entries: Vec<git2::TreeEntry<'_>> = new.map(|t| t.iter().collect()).unwrap_or_default();
     let mut visit =
         |name: &[u8], before: Option<(Oid, i32)>, after: Option<(Oid, i32)>| -> Result<()> {
             if before == after {
@@ -320,14 +310,52 @@ fn walk(
             prefix.truncate(len);
             Ok(())
         };
-    for (name, after) in new_entries {
-        let before = old_entries.remove(&name);
-        visit(&name, before, Some(after))?;
-    }
-    for (name, before) in old_entries {
-        visit(&name, Some(before), None)?;
+    let (mut i, mut j) = (0, 0);
+    let key = |e: &git2::TreeEntry<'_>| (e.id(), e.filemode());
+    while i < old_entries.len() || j < new_entries.len() {
+        let order = match (old_entries.get(i), new_entries.get(j)) {
+            (Some(a), Some(b)) => tree_order(a, b),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, _) => std::cmp::Ordering::Greater,
+        };
+        match order {
+            std::cmp::Ordering::Equal => {
+                let (a, b) = (&old_entries[i], &new_entries[j]);
+                visit(a.name_bytes(), Some(key(a)), Some(key(b)))?;
+                i += 1;
+                j += 1;
+            }
+            std::cmp::Ordering::Less => {
+                let a = &old_entries[i];
+                visit(a.name_bytes(), Some(key(a)), None)?;
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                let b = &new_entries[j];
+                visit(b.name_bytes(), None, Some(key(b)))?;
+                j += 1;
+            }
+        }
     }
     Ok(())
+}
+
+/// git's tree order: names compared bytewise, a tree's name as if it ended in `/`. A file and a
+/// tree of the same name are two different entries (a type change shows as a deletion and an
+/// addition of everything under the tree).
+fn tree_order(a: &git2::TreeEntry<'_>, b: &git2::TreeEntry<'_>) -> std::cmp::Ordering {
+    let suffix = |e: &git2::TreeEntry<'_>| {
+        if e.filemode() == MODE_TREE {
+            Some(b'/')
+        } else {
+            None
+        }
+    };
+    let (an, bn) = (a.name_bytes(), b.name_bytes());
+    an.iter()
+        .copied()
+        .chain(suffix(a))
+        .cmp(bn.iter().copied().chain(suffix(b)))
 }
 
 fn find_tree(repo: &Repository, id: Oid) -> Result<Tree<'_>> {
