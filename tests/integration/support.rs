@@ -111,6 +111,25 @@ impl Repo {
     }
 }
 
+/// A fresh bare clone of `repo`, beside it (replacing an earlier one).
+pub fn bare_clone(repo: &Repo) -> PathBuf {
+    let bare = repo.sibling("bare-clone.git");
+    if bare.exists() {
+        std::fs::remove_dir_all(&bare).expect("remove the old bare clone");
+    }
+    git_in(
+        repo.path.parent().expect("parent"),
+        &[
+            "clone",
+            "-q",
+            "--bare",
+            "repo",
+            bare.to_str().expect("utf-8 temp path"),
+        ],
+    );
+    bare
+}
+
 /// A chained builder for one run of the binary.
 pub struct Quest {
     args: Vec<std::ffi::OsString>,
