@@ -17,7 +17,7 @@ use crate::plan;
 use crate::range::{Environment, Request};
 use crate::report::{self, Report};
 use crate::route::Side;
-use crate::snapshot::{EntryKind, FsSnapshot, GitSnapshot, Snapshot};
+use crate::snapshot::{FsSnapshot, GitSnapshot, Snapshot};
 
 /// Runs one command.
 pub fn execute(settings: &Settings, env: &Environment) -> Result<()> {
@@ -189,9 +189,10 @@ fn detect(settings: &Settings, env: &Environment) -> Result<(Config, Report)> {
     Ok((config, report))
 }
 
-/// The configuration: `--config`, else the file at the repository root, else, for a repository
-/// laid out like this project (`app/` or `terraform/` at the top), the embedded default, else the
-/// targets its layout suggests (the embedded default when it suggests none).
+/// The configuration: `--config`; else the file at the repository root (in a bare clone, in
+/// the HEAD commit); else the targets the layout suggests, unless every Dockerfile and root it
+/// finds lies under `app/` and `terraform/`, where the embedded default covers them (as it
+/// does when the layout suggests none).
 fn load_config(settings: &Settings, repo: &git2::Repository) -> Result<Config> {
     let has_file = repo.workdir().is_some_and(|root| {
         config::CANDIDATES
@@ -205,15 +206,31 @@ fn load_config(settings: &Settings, repo: &git2::Repository) -> Result<Config> {
         return Config::embedded();
     };
     let snapshot = GitSnapshot::of_commit(repo, head.id())?;
-    let top = snapshot.list("")?;
-    let like_this_project = top
-        .iter()
-        .any(|(name, kind)| *kind == EntryKind::Dir && (name == "app" || name == "terraform"));
-    if like_this_project {
-        return Config::embedded();
+    if repo.workdir().is_none() {
+        // A bare clone has no working tree: the committed file is the configuration.
+        for name in config::CANDIDATES {
+            if let Some(bytes) = snapshot.read(name)? {
+                let text = String::from_utf8(bytes).map_err(|_| Error::Config {
+                    file: format!("HEAD:{name}").into(),
+                    location: None,
+                    message: "the file is not valid UTF-8".into(),
+                })?;
+                return Config::parse(&text, Path::new(&format!("HEAD:{name}")));
+            }
+        }
     }
-    let discovered = layout::discover(&snapshot)?;
-    if discovered.targets.is_empty() {
+    let discovered = layout::discover(&snapshot, &|_| true)?;
+    let under = |path: &str, dir: &str| path == dir || path.starts_with(&format!("{dir}/"));
+    let covered_by_default = discovered.targets.values().all(|t| match t.kind {
+        config::TargetKind::EcsService => t
+            .build
+            .as_ref()
+            .and_then(|b| b.context.as_deref())
+            .is_some_and(|c| under(c, "app")),
+        config::TargetKind::Terraform => t.root.as_deref().is_some_and(|r| under(r, "terraform")),
+        config::TargetKind::Custom => true,
+    });
+    if covered_by_default {
         return Config::embedded();
     }
     let yaml = serde_yaml::to_string(&discovered).unwrap_or_default();
@@ -235,7 +252,10 @@ fn init(settings: &Settings) -> Result<()> {
             )));
         }
     }
-    let discovered = layout::discover(&FsSnapshot::new(root))?;
+    // Describe what is there, committed or not, but not what git ignores (build output,
+    // vendored copies).
+    let ignored = |path: &str| repo.is_path_ignored(path).unwrap_or(false);
+    let discovered = layout::discover(&FsSnapshot::new(root), &|path| !ignored(path))?;
     if discovered.targets.is_empty() {
         return Err(Error::Usage(
             "found no Dockerfile and no Terraform root to make targets of; write .quest-changes.yml by hand (see `quest-changes config schema`)".into(),

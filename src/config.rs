@@ -123,6 +123,10 @@ pub struct BuildFile {
     /// The Dockerfile. Default: `<context>/Dockerfile`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dockerfile: Option<String>,
+    /// Build arguments (`--build-arg NAME=value`): the values `ARG`s take when routing reads the
+    /// Dockerfile, as the build will.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub args: std::collections::BTreeMap<String, String>,
 }
 
 /// The kinds of deployment a target can start.
@@ -174,6 +178,8 @@ pub enum TargetSettings {
         dockerfile: String,
         /// Route by what the image build reads (the target has a `build` section).
         analyze_build: bool,
+        /// `build.args`.
+        build_args: std::collections::BTreeMap<String, String>,
     },
     Terraform {
         root: String,
@@ -381,6 +387,7 @@ fn settings_for(
             let build = target.build.clone().unwrap_or(BuildFile {
                 context: None,
                 dockerfile: None,
+                args: Default::default(),
             });
             let context = match (&build.context, &build.dockerfile) {
                 (Some(c), _) => check_relative(c, &format!("targets.{name}.build.context"), fail)?,
@@ -400,6 +407,7 @@ fn settings_for(
                 context,
                 dockerfile,
                 analyze_build,
+                build_args: build.args,
             })
         }
         TargetKind::Terraform => {
@@ -505,9 +513,15 @@ fn effective(config: &Config) -> ConfigFile {
                 dockerfile,
                 ..
             }) => {
+                let args = target
+                    .build
+                    .as_ref()
+                    .map(|b| b.args.clone())
+                    .unwrap_or_default();
                 target.build = Some(BuildFile {
                     context: Some(context.clone()),
                     dockerfile: Some(dockerfile.clone()),
+                    args,
                 });
             }
             Some(TargetSettings::Terraform { root, .. }) => target.root = Some(root.clone()),

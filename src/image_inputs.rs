@@ -6,11 +6,13 @@
 //! understood widens the answer to the whole context, with a warning: never a false
 //! "unchanged". Deciding a path is pure; only [`ImageInputs::read`] reads.
 
+use std::collections::BTreeMap;
+
 use crate::docker::dockerfile::ContextUse;
 use crate::docker::dockerignore::DockerIgnore;
 use crate::error::Result;
 use crate::path::RepoPath;
-use crate::snapshot::Snapshot;
+use crate::snapshot::{EntryKind, Snapshot};
 
 /// The inputs of one image build in one tree.
 #[derive(Debug, Clone)]
@@ -24,6 +26,9 @@ pub struct ImageInputs {
     /// a change of either changes which one is in effect. Kept here so that deciding a path
     /// allocates nothing.
     ignore_candidates: [String; 2],
+    /// Where a symlinked Dockerfile or ignore file points: changing the target changes the
+    /// build as much as changing the file.
+    link_targets: Vec<String>,
     ignore: DockerIgnore,
     usage: ContextUse,
     /// Why the answer was widened, if it was.
@@ -37,6 +42,8 @@ pub enum ImageReason {
     Dockerfile,
     /// The `.dockerignore` in effect (or the one Docker would prefer if it appeared).
     IgnoreFile,
+    /// The file a symlinked Dockerfile or `.dockerignore` points at.
+    LinkedFile,
     /// A context file that an instruction reads.
     ReadBy {
         dockerfile: String,
@@ -63,6 +70,7 @@ impl ImageReason {
             self,
             ImageReason::Dockerfile
                 | ImageReason::IgnoreFile
+                | ImageReason::LinkedFile
                 | ImageReason::ReadBy { .. }
                 | ImageReason::WholeContext { .. }
         )
@@ -73,6 +81,9 @@ impl ImageReason {
         match self {
             ImageReason::Dockerfile => "the Dockerfile".to_owned(),
             ImageReason::IgnoreFile => "the .dockerignore of the build".to_owned(),
+            ImageReason::LinkedFile => {
+                "the file a symlinked Dockerfile or .dockerignore points at".to_owned()
+            }
             ImageReason::ReadBy {
                 dockerfile,
                 line,
@@ -94,14 +105,28 @@ impl ImageReason {
 
 impl ImageInputs {
     /// Reads the Dockerfile and the `.dockerignore` of a build from `snapshot`.
-    pub fn read(snapshot: &dyn Snapshot, context: &str, dockerfile: &str) -> Result<ImageInputs> {
+    pub fn read(
+        snapshot: &dyn Snapshot,
+        context: &str,
+        dockerfile: &str,
+        build_args: &BTreeMap<String, String>,
+    ) -> Result<ImageInputs> {
         let mut warnings = Vec::new();
         let specific = format!("{dockerfile}.dockerignore");
         let general = join(context, ".dockerignore");
-        let (ignore_file, ignore_text) = match snapshot.read(&specific)? {
+        // Docker reads through symlinks: the files they point at are inputs too.
+        let mut link_targets = Vec::new();
+        let mut read_through = |path: &str| -> Result<Option<Vec<u8>>> {
+            let target = resolve_links(snapshot, path)?;
+            if target != path {
+                link_targets.push(target.clone());
+            }
+            snapshot.read(&target)
+        };
+        let (ignore_file, ignore_text) = match read_through(&specific)? {
             Some(text) => (specific.clone(), Some(text)),
             None => {
-                let text = snapshot.read(&general)?;
+                let text = read_through(&general)?;
                 (general.clone(), text)
             }
         };
@@ -121,8 +146,10 @@ impl ImageInputs {
         if let Some(rel) = relative_to(context, dockerfile) {
             ignore = ignore.always_send(rel);
         }
-        let usage = match snapshot.read(dockerfile)? {
-            Some(bytes) => ContextUse::from_dockerfile(&String::from_utf8_lossy(&bytes)),
+        let usage = match read_through(dockerfile)? {
+            Some(bytes) => {
+                ContextUse::from_dockerfile_with_args(&String::from_utf8_lossy(&bytes), build_args)
+            }
             None => {
                 warnings.push(format!(
                     "{dockerfile} is not in this commit; the whole context counts"
@@ -140,6 +167,7 @@ impl ImageInputs {
             dockerfile: dockerfile.to_owned(),
             ignore_file,
             ignore_candidates: [specific, general],
+            link_targets,
             ignore,
             usage,
             warnings,
@@ -157,6 +185,9 @@ impl ImageInputs {
         let path: &str = &lossy;
         if path == self.dockerfile {
             return Some(ImageReason::Dockerfile);
+        }
+        if self.link_targets.iter().any(|t| t == path) {
+            return Some(ImageReason::LinkedFile);
         }
         if path == self.ignore_file || self.ignore_candidates.iter().any(|c| c == path) {
             return Some(ImageReason::IgnoreFile);
@@ -189,6 +220,47 @@ impl ImageInputs {
     }
 }
 
+/// Follows symlinks (at most 8, then gives the last name) to the path they name, relative to the
+/// repository root; a link that leaves the repository stays unresolved.
+fn resolve_links(snapshot: &dyn Snapshot, path: &str) -> Result<String> {
+    let mut current = path.to_owned();
+    for _ in 0..8 {
+        let (dir, name) = current.rsplit_once('/').unwrap_or(("", current.as_str()));
+        let is_link = snapshot
+            .list(dir)?
+            .iter()
+            .any(|(n, kind)| n == name && *kind == EntryKind::Symlink);
+        if !is_link {
+            break;
+        }
+        let Some(target) = snapshot.read(&current)? else {
+            break;
+        };
+        let target = String::from_utf8_lossy(&target).into_owned();
+        let joined = if target.starts_with('/') {
+            break;
+        } else if dir.is_empty() {
+            target
+        } else {
+            format!("{dir}/{target}")
+        };
+        let mut parts: Vec<&str> = Vec::new();
+        for part in joined.split('/') {
+            match part {
+                "" | "." => {}
+                ".." => {
+                    if parts.pop().is_none() {
+                        return Ok(current);
+                    }
+                }
+                p => parts.push(p),
+            }
+        }
+        current = parts.join("/");
+    }
+    Ok(current)
+}
+
 fn join(dir: &str, name: &str) -> String {
     if dir == "." || dir.is_empty() {
         name.to_owned()
@@ -214,7 +286,7 @@ mod tests {
 
     fn inputs(files: &[(&str, &str)]) -> ImageInputs {
         let snapshot = MemorySnapshot::new(files.iter().map(|(p, c)| (*p, *c)));
-        ImageInputs::read(&snapshot, "app", "app/Dockerfile").unwrap()
+        ImageInputs::read(&snapshot, "app", "app/Dockerfile", &BTreeMap::new()).unwrap()
     }
 
     fn input(i: &ImageInputs, path: &str) -> bool {

@@ -17,11 +17,12 @@ use crate::snapshot::Snapshot;
 const SKIPPED: [&str; 5] = ["node_modules", ".terraform", "vendor", "target", ".git"];
 
 /// A configuration with the targets the layout suggests, in path order (services first).
-pub fn discover(snapshot: &dyn Snapshot) -> Result<ConfigFile> {
+/// Only paths for which `keep` is true are considered.
+pub fn discover(snapshot: &dyn Snapshot, keep: &dyn Fn(&str) -> bool) -> Result<ConfigFile> {
     let files: Vec<String> = snapshot
         .walk("")?
         .into_iter()
-        .filter(|p| !p.split('/').any(|segment| SKIPPED.contains(&segment)))
+        .filter(|p| !p.split('/').any(|segment| SKIPPED.contains(&segment)) && keep(p))
         .collect();
     let mut targets: IndexMap<String, TargetFile> = IndexMap::new();
 
@@ -41,6 +42,7 @@ pub fn discover(snapshot: &dyn Snapshot) -> Result<ConfigFile> {
                 build: Some(BuildFile {
                     context: Some(context.clone()),
                     dockerfile: (*dockerfile != default_name).then(|| dockerfile.clone()),
+                    args: Default::default(),
                 }),
                 root: None,
             },
@@ -172,7 +174,7 @@ mod tests {
             ("terraform/modules/net/main.tf", "provider \"aws\" {}\n"),
             ("terraform/modules/plain/main.tf", "resource \"x\" \"y\" {}\n"),
         ]);
-        let config = discover(&snapshot).unwrap();
+        let config = discover(&snapshot, &|_| true).unwrap();
         let names: Vec<&str> = config.targets.keys().map(String::as_str).collect();
         assert_eq!(names, ["app", "api", "api-2", "infra-dev", "infra-prod"]);
         let api2 = &config.targets["api-2"];

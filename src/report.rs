@@ -153,11 +153,12 @@ pub fn router(
             context,
             dockerfile,
             analyze_build: true,
+            build_args,
         } = &target.settings
         else {
             continue;
         };
-        let read = |tree: &GitSnapshot| ImageInputs::read(tree, context, dockerfile);
+        let read = |tree: &GitSnapshot| ImageInputs::read(tree, context, dockerfile, build_args);
         let head = read(&head_tree)?;
         let base = base_tree.as_ref().map(read).transpose()?;
         for warning in head

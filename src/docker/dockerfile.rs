@@ -429,6 +429,14 @@ impl Reader<'_> {
     fn read(&mut self, line: usize, instruction: &str, source: &str) {
         // Docker resolves sources inside the context: a leading `/` or a `..` cannot leave it.
         let pattern = gopath::clean_in_context(source);
+        if pattern.contains("**") {
+            // `COPY --parents` matches sources like include patterns, where `**` crosses
+            // directories; Go's filepath.Match would read it as `*`, which is narrower.
+            return self.fall_back(
+                line,
+                &format!("the {instruction} source `{source}` uses `**`"),
+            );
+        }
         let glob = match GoGlob::parse(&pattern) {
             Ok(glob) => glob,
             Err(error) => {
@@ -507,6 +515,22 @@ fn split_words(args: &str, escape: char) -> Vec<String> {
         words.push(word);
     }
     words
+}
+
+#[cfg(test)]
+mod double_star_tests {
+    use super::ContextUse;
+
+    #[test]
+    fn a_double_star_source_reads_the_whole_context() {
+        let use_ = ContextUse::from_dockerfile("FROM scratch\nCOPY --parents src/**/*.go /app/\n");
+        assert!(use_.whole_context);
+        assert!(
+            use_.warnings[0].contains("uses `**`"),
+            "{:?}",
+            use_.warnings
+        );
+    }
 }
 
 #[cfg(test)]

@@ -122,6 +122,15 @@ impl Walk<'_> {
         self.deps.warnings.push(reason);
     }
 
+    /// A problem whose reach cannot be bounded to a folder (an unparseable file may call modules
+    /// anywhere; a read through a variable may read anything): every path of the repository
+    /// counts, so the root is never wrongly unchanged.
+    fn warn_everywhere(&mut self, dir: &str, reason: Warning) {
+        let chain = self.chain_of(dir);
+        self.fall_back("", reason.clone(), chain);
+        self.deps.warnings.push(reason);
+    }
+
     fn fall_back(&mut self, dir: &str, reason: Warning, chain: Chain) {
         self.deps.fallbacks.push(Fallback {
             dir: dir.to_owned(),
@@ -190,7 +199,8 @@ impl Walk<'_> {
                     line: e.line,
                     message: e.message,
                 };
-                self.warn(dir, reason);
+                // The file's module calls are unknown, and could reach any folder.
+                self.warn_everywhere(dir, reason);
                 Ok(None)
             }
         }
@@ -290,7 +300,8 @@ impl Walk<'_> {
                 line: read.line,
                 function: read.function.clone(),
             };
-            self.warn(dir, reason);
+            // A path from a variable or a local may point anywhere in the repository.
+            self.warn_everywhere(dir, reason);
             return;
         };
         let Some((path, complete)) = self.resolve(dir, arg) else {
@@ -857,7 +868,9 @@ module "zip" {
                 "modules/m/vars.tf.json"
             ]
         );
-        assert_eq!(deps.fallback_dirs(), ["envs/prod", "modules/m"]);
+        // The calls inside a broken file are unknown: the whole repository counts.
+        assert_eq!(deps.fallback_dirs(), [""]);
+        assert!(deps.affects("anywhere/else.tf").is_some());
         assert!(deps.warnings[0]
             .to_string()
             .starts_with("envs/prod/broken.tf:"));
@@ -904,7 +917,8 @@ locals {
                 "outside ../../../x"
             ]
         );
-        assert_eq!(deps.fallback_dirs(), ["envs/prod"]);
+        // The read through a variable could read anything: the whole repository counts.
+        assert_eq!(deps.fallback_dirs(), ["envs/prod", ""]);
         // The missing module's folder is still a dependency.
         assert!(deps.affects("envs/prod/missing/main.tf").is_some());
     }

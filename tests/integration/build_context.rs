@@ -210,3 +210,78 @@ fn routing_by_build_works_in_a_bare_clone() {
         json!(["app/src/server.js"])
     );
 }
+
+#[test]
+fn a_symlinked_dockerfile_routes_changes_to_the_file_it_points_at() {
+    let repo = Repo::new();
+    repo.write(
+        ".quest-changes.yml",
+        "version: 1\ntargets:\n  svc:\n    kind: ecs-service\n    build: {context: app}\n",
+    )
+    .write("docker/app.Dockerfile", "FROM scratch\nCOPY src/ /src/\n")
+    .write("app/src/a.js", "x\n");
+    std::os::unix::fs::symlink("../docker/app.Dockerfile", repo.path.join("app/Dockerfile"))
+        .unwrap();
+    let base = repo.commit("linked dockerfile");
+    repo.write(
+        "docker/app.Dockerfile",
+        "FROM scratch\nCOPY src/ /app/src/\n",
+    )
+    .commit("edit the real file");
+    assert_eq!(changed(&route(&repo, &base)), ["svc"]);
+    let base = repo.head();
+    repo.write("app/notes.txt", "x\n").commit("not copied");
+    assert_eq!(
+        changed(&route(&repo, &base)),
+        Vec::<String>::new(),
+        "the linked Dockerfile is read, not guessed"
+    );
+}
+
+#[test]
+fn build_args_give_arg_values_as_the_build_will() {
+    let repo = Repo::new();
+    repo.write(
+        ".quest-changes.yml",
+        "version: 1\ntargets:\n  api:\n    kind: ecs-service\n    build: {context: ., dockerfile: Dockerfile}\n  web:\n    kind: ecs-service\n    build: {context: ., dockerfile: Dockerfile, args: {APP: web}}\n",
+    )
+    .write("Dockerfile", "FROM scratch\nARG APP=api\nCOPY services/${APP}/ /srv/\n")
+    .write("services/api/main.js", "x\n")
+    .write("services/web/main.js", "x\n");
+    let base = repo.commit("one dockerfile, two services");
+    repo.write("services/web/main.js", "y\n").commit("web");
+    assert_eq!(changed(&route(&repo, &base)), ["web"]);
+}
+
+#[test]
+fn heredocs_re_included_files_and_copy_from_stages() {
+    let repo = Repo::new();
+    repo.write(".quest-changes.yml", "version: 1\ntargets:\n  svc:\n    kind: ecs-service\n    build: {context: app}\n")
+        .write(
+            "app/Dockerfile",
+            "# syntax=docker/dockerfile:1\nFROM alpine AS build\nRUN <<EOF\nCOPY secret.txt /nowhere\nEOF\nCOPY . /src\n\nFROM scratch\nCOPY --from=build /src/generated.txt /out/\nCOPY <<EOF /etc/motd\nhello\nEOF\n",
+        )
+        .write("app/.dockerignore", "*.md\n!KEEP.md\n")
+        .write("app/secret.txt", "x\n")
+        .write("app/generated.txt", "x\n")
+        .write("app/README.md", "x\n")
+        .write("app/KEEP.md", "x\n");
+    let base = repo.commit("build");
+    repo.write("app/README.md", "y\n").commit("ignored");
+    assert_eq!(
+        changed(&route(&repo, &base)),
+        Vec::<String>::new(),
+        "excluded by *.md"
+    );
+    let base = repo.head();
+    repo.write("app/KEEP.md", "y\n").commit("re-included");
+    assert_eq!(
+        changed(&route(&repo, &base)),
+        ["svc"],
+        "`COPY . /src` reads what `!KEEP.md` re-includes"
+    );
+    let base = repo.head();
+    repo.write("app/secret.txt", "y\n")
+        .commit("read by COPY . only");
+    assert_eq!(changed(&route(&repo, &base)), ["svc"]);
+}

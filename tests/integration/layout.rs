@@ -92,3 +92,68 @@ fn without_a_config_file_another_layout_is_discovered() {
         "{shown}"
     );
 }
+
+#[test]
+fn a_terraform_folder_does_not_hide_services_elsewhere() {
+    let repo = Repo::new();
+    repo.write("terraform/envs/prod/main.tf", "provider \"aws\" {}\n")
+        .write("services/api/Dockerfile", "FROM scratch\nCOPY src/ /src/\n")
+        .write("services/api/src/a.js", "x\n");
+    let base = repo.commit("layout");
+    repo.write("services/api/src/a.js", "y\n").commit("api");
+    let doc = repo.quest().args(["--base", &base]).json();
+    assert_eq!(changed(&doc), ["api"]);
+}
+
+#[test]
+fn a_bare_clone_reads_the_committed_configuration() {
+    let repo = Repo::new();
+    repo.write(
+        ".quest-changes.yml",
+        "version: 1\ntargets:\n  api:\n    kind: custom\n    paths: [\"other/**\"]\n",
+    )
+    .write("other/x", "1\n");
+    let base = repo.commit("config");
+    repo.write("other/x", "2\n").commit("change");
+    let bare = crate::support::bare_clone(&repo);
+    let doc = crate::support::Quest::new()
+        .cwd(&bare)
+        .args(["--base", &base])
+        .json();
+    assert_eq!(changed(&doc), ["api"]);
+    let shown = crate::support::Quest::new()
+        .cwd(&bare)
+        .arg("config")
+        .run()
+        .ok()
+        .stdout;
+    assert!(
+        shown.starts_with("# effective configuration from HEAD:.quest-changes.yml\n"),
+        "{shown}"
+    );
+
+    // Discovery in a bare clone reads the commit too.
+    let project = project();
+    let base = project.head();
+    project
+        .write("services/api/src/main.js", "y\n")
+        .commit("api");
+    let bare = crate::support::bare_clone(&project);
+    let doc = crate::support::Quest::new()
+        .cwd(&bare)
+        .args(["--base", &base])
+        .json();
+    assert_eq!(changed(&doc), ["api"]);
+}
+
+#[test]
+fn config_init_skips_what_git_ignores() {
+    let repo = project();
+    repo.write(".gitignore", "dist/\n")
+        .write("dist/x/Dockerfile", "FROM scratch\n");
+    let run = repo.quest().args(["config", "init"]).run().ok();
+    assert_eq!(
+        run.stdout,
+        "wrote .quest-changes.yml with 3 targets: api, web, infra-prod\n"
+    );
+}

@@ -288,3 +288,46 @@ fn three_services_and_two_roots_through_every_format() {
         "{plan}"
     );
 }
+
+#[test]
+fn a_read_through_a_variable_or_a_broken_file_counts_everything() {
+    let repo = Repo::new();
+    repo.write(".quest-changes.yml", "version: 1\ntargets:\n  prod:\n    kind: terraform\n    root: tf/prod\n")
+        .write(
+            "tf/prod/main.tf",
+            "locals {\n  policy = \"${path.module}/../../shared/p.json\"\n}\nresource \"x\" \"y\" {\n  policy = file(local.policy)\n}\n",
+        )
+        .write("shared/p.json", "{}\n");
+    let base = repo.commit("read through a local");
+    repo.write("shared/p.json", "{\"v\": 2}\n").commit("policy");
+    let run = repo
+        .quest()
+        .args(["--base", &base, "--format", "json"])
+        .run()
+        .ok();
+    assert_eq!(
+        changed(&run.json()),
+        ["prod"],
+        "the unknown read may be this file"
+    );
+    assert!(run.stderr.contains("note: targets.prod:"), "{}", run.stderr);
+
+    let repo = Repo::new();
+    repo.write(
+        ".quest-changes.yml",
+        "version: 1\ntargets:\n  prod:\n    kind: terraform\n    root: tf/prod\n",
+    )
+    .write(
+        "tf/prod/main.tf",
+        "module \"net\" {\n  source = \"../modules/net\"\n  name = \"${var.x\"\n}\n",
+    )
+    .write("tf/modules/net/main.tf", "# net\n");
+    let base = repo.commit("broken root");
+    repo.write("tf/modules/net/main.tf", "# net 2\n")
+        .commit("net");
+    assert_eq!(
+        changed(&route(&repo, &base)),
+        ["prod"],
+        "the broken file's calls are unknown"
+    );
+}
