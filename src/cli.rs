@@ -48,7 +48,8 @@ pub struct Cli {
     #[arg(short, long, env = "QUEST_OUTPUT", global = true)]
     pub output: Option<PathBuf>,
 
-    /// Print the steps each changed target's deployment would run, and change nothing.
+    /// Print the steps each changed target's deployment would run, and change nothing. With
+    /// `comment`: print the comment body instead of posting it.
     #[arg(long, global = true)]
     pub dry_run: bool,
 
@@ -85,11 +86,34 @@ pub enum Command {
         /// Paths to explain instead of the changed ones, relative to the repository root.
         paths: Vec<OsString>,
     },
+    /// Post or update the one summary comment on the pull request on GitHub.
+    Comment(CommentArgs),
     /// Print the effective configuration.
     Config {
         #[command(subcommand)]
         what: Option<ConfigCommand>,
     },
+}
+
+/// The flags of `comment`. Defaults come from the CI's variables (see `pull_request`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct CommentArgs {
+    /// The variable that holds the GitHub token (the token itself is never printed).
+    #[arg(long, value_name = "NAME", default_value = "GITHUB_TOKEN")]
+    pub token_env: String,
+
+    /// The repository. Default: GITHUB_REPOSITORY, else CIRCLE_PROJECT_USERNAME/CIRCLE_PROJECT_REPONAME.
+    #[arg(long, value_name = "OWNER/REPO")]
+    pub repo_slug: Option<String>,
+
+    /// The pull request number. Default: CIRCLE_PULL_REQUEST, CIRCLE_PR_NUMBER, the GitHub event
+    /// payload, else the pull request GitHub lists for the head commit.
+    #[arg(long, value_name = "N")]
+    pub pr: Option<u64>,
+
+    /// The GitHub API root. Default: GITHUB_API_URL, else https://api.github.com.
+    #[arg(long, value_name = "URL")]
+    pub api_url: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -130,6 +154,18 @@ pub enum Action {
     ShowConfig,
     ConfigSchema,
     ConfigInit,
+    Comment(CommentSettings),
+}
+
+/// What `comment` needs besides detection, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommentSettings {
+    pub token_env: String,
+    pub repo_slug: Option<String>,
+    pub pr: Option<u64>,
+    pub api_url: Option<String>,
+    /// Print the body instead of posting it.
+    pub dry_run: bool,
 }
 
 /// The typed settings every command runs from.
@@ -168,6 +204,23 @@ impl Cli {
             (None | Some(Command::Detect) | Some(Command::Plan), true)
             | (Some(Command::Plan), false) => Action::Plan,
             (Some(Command::Explain { paths }), _) => Action::Explain(paths),
+            (Some(Command::Comment(args)), dry_run) => {
+                if args.token_env.is_empty() {
+                    return Err(Error::Usage("--token-env needs a variable name".into()));
+                }
+                if args.pr == Some(0) {
+                    return Err(Error::Usage(
+                        "--pr must be a pull request number, at least 1".into(),
+                    ));
+                }
+                Action::Comment(CommentSettings {
+                    token_env: args.token_env,
+                    repo_slug: args.repo_slug.filter(|s| !s.is_empty()),
+                    pr: args.pr,
+                    api_url: args.api_url.filter(|s| !s.is_empty()),
+                    dry_run,
+                })
+            }
             (Some(Command::Config { what: None }), _) => Action::ShowConfig,
             (
                 Some(Command::Config {

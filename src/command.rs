@@ -6,7 +6,7 @@
 use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 
-use crate::cli::{Action, ColorChoice, Format, Settings};
+use crate::cli::{Action, ColorChoice, CommentSettings, Format, Settings};
 use crate::config::{self, Config};
 use crate::diff::Status;
 use crate::error::{Error, Result};
@@ -85,6 +85,7 @@ pub fn execute(settings: &Settings, env: &Environment) -> Result<()> {
             };
             emit(settings, &text)
         }
+        Action::Comment(comment) => post_comment(settings, comment, env),
         Action::Explain(paths) => {
             let repo = report::open_repository(&settings.repo)?;
             let mut notes = Vec::new();
@@ -187,6 +188,49 @@ fn detect(settings: &Settings, env: &Environment) -> Result<(Config, Report)> {
         );
     }
     Ok((config, report))
+}
+
+/// `comment`: renders the body from detection and posts it as the pull request's one summary
+/// comment, or with `--dry-run` prints it and sends nothing.
+fn post_comment(settings: &Settings, comment: &CommentSettings, env: &Environment) -> Result<()> {
+    let (_, report) = detect(settings, env)?;
+    let body = output::comment::render(&report);
+    if comment.dry_run {
+        return emit(settings, &body);
+    }
+    let token = env
+        .get(&comment.token_env)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "comment reads the GitHub token from {}, which is not set (name another variable with --token-env)",
+                crate::path::one_line(&comment.token_env)
+            ))
+        })?;
+    let slug = crate::pull_request::slug(comment.repo_slug.as_deref(), env)?;
+    let api = comment
+        .api_url
+        .clone()
+        .or_else(|| env.get("GITHUB_API_URL").filter(|v| !v.is_empty()).cloned())
+        .unwrap_or_else(|| "https://api.github.com".to_owned());
+    let github = crate::github::GitHub::new(&api, token.clone());
+    let number = crate::pull_request::number(
+        comment.pr,
+        env,
+        &github,
+        &slug,
+        &report.range.head.to_string(),
+    )?;
+    let (done, url) = match crate::sticky_comment::post(&github, &slug, number, &body)? {
+        crate::sticky_comment::Posted::Created { url } => ("created", url),
+        crate::sticky_comment::Posted::Updated { url } => ("updated", url),
+    };
+    // The URL comes from the network: one line, no terminal escapes.
+    let url = crate::path::one_line(&url);
+    emit(
+        settings,
+        &format!("{done} the summary comment on {slug}#{number}: {url}\n"),
+    )
 }
 
 /// The configuration: `--config`; else the file at the repository root (in a bare clone, in

@@ -18,6 +18,53 @@ pub mod exit_code {
     pub const UNCERTAIN: i32 = 3;
     /// A revision that was asked for (base or head) is not in the repository.
     pub const REVISION_NOT_FOUND: i32 = 4;
+    // 5 to 8 and 10 are reserved for the deployment issues (#5, #6).
+    /// The GitHub API refused a request of `comment` (401, 403, 404, 422 or another error
+    /// status), after any rate-limit retries.
+    pub const GITHUB_REFUSED: i32 = 9;
+}
+
+/// Why the GitHub API refused a request; each reads as the end of one sentence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// HTTP 401.
+    Unauthorized,
+    /// HTTP 403 that is not a rate limit.
+    Forbidden,
+    /// HTTP 403 or 429 from a rate limit that did not reset within the retries.
+    RateLimited,
+    /// HTTP 404.
+    NotFound,
+    /// HTTP 422.
+    Invalid,
+    /// Any other error status.
+    Status(u16),
+    /// A success whose body is not what the API documents.
+    Unreadable,
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refusal::Unauthorized => f.write_str(
+                "the GitHub API rejected the token as invalid, expired or revoked (HTTP 401)",
+            ),
+            Refusal::Forbidden => f.write_str(
+                "the GitHub API says the token lacks the permission (it needs pull requests or issues: write) (HTTP 403)",
+            ),
+            Refusal::RateLimited => f.write_str(
+                "the GitHub API kept rate limiting through the 3 tries and 60 seconds of waiting allowed (HTTP 403/429)",
+            ),
+            Refusal::NotFound => f.write_str(
+                "the GitHub API found no such repository, pull request or comment, or the token cannot see it (HTTP 404); check --repo-slug and --pr",
+            ),
+            Refusal::Invalid => {
+                f.write_str("the GitHub API rejected the request as invalid (HTTP 422)")
+            }
+            Refusal::Status(status) => write!(f, "the GitHub API answered HTTP {status}"),
+            Refusal::Unreadable => f.write_str("the GitHub API answered something unreadable"),
+        }
+    }
 }
 
 /// A location in a configuration file, where the YAML parser gives one.
@@ -77,6 +124,18 @@ pub enum Error {
     /// The CI event payload could not be read or understood.
     #[error("failed to read the CI event at {}: {message}", path.display())]
     Event { path: PathBuf, message: String },
+
+    /// The GitHub API refused a request. `message` is GitHub's own, with the token redacted.
+    #[error("failed to {action}: {refusal}: {message}")]
+    GitHub {
+        action: String,
+        refusal: Refusal,
+        message: String,
+    },
+
+    /// The GitHub API could not be reached.
+    #[error("failed to reach the GitHub API at {url}: {message}")]
+    GitHubUnreachable { url: String, message: String },
 }
 
 impl Error {
@@ -91,7 +150,9 @@ impl Error {
             Error::NotARepository { .. }
             | Error::Git { .. }
             | Error::Io { .. }
-            | Error::Event { .. } => exit_code::FAILURE,
+            | Error::Event { .. }
+            | Error::GitHubUnreachable { .. } => exit_code::FAILURE,
+            Error::GitHub { .. } => exit_code::GITHUB_REFUSED,
         }
     }
 

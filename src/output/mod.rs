@@ -2,6 +2,7 @@
 //! nothing of its own.
 
 pub mod circleci;
+pub mod comment;
 pub mod github;
 pub mod json;
 pub mod markdown;

@@ -6,6 +6,7 @@
 
 mod build_context;
 mod cli;
+mod comment;
 mod config;
 mod diff;
 mod layout;

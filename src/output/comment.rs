@@ -1,0 +1,166 @@
+//! The body of the pull request comment: the Markdown summary plus a mermaid flowchart of
+//! changed folders to targets, always within GitHub's limit of 65,536 characters.
+//!
+//! It reuses the pieces of [`super::markdown`] (marker, escaping, tables) and adds only the chart
+//! and the size budget: when the body would be too long, the file list is cut first, with a note
+//! saying how many files were left out; only a summary that cannot fit even without it is cut
+//! at the end. Every mermaid label is entity-escaped and quoted, and node ids are generated
+//! (`n0`, `t0`), so no folder or target name can break the chart, close the code fence or open
+//! HTML. Per-target details (an `ecs-service` target's image tag and scan verdict, a `terraform`
+//! target's plan summary) belong after the targets table and are cut before it; they come with
+//! the deployment issues, and so do the jobs the chart will lead to.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use super::markdown;
+use crate::report::Report;
+
+/// GitHub's limit on a comment body, in characters.
+pub const GITHUB_LIMIT: usize = 65_536;
+/// What the body is kept within: below the limit, with room for line-ending conversion.
+const BUDGET: usize = 65_000;
+/// Folders drawn at most; the rest share one node.
+const MAX_FOLDERS: usize = 30;
+/// Characters of a name kept in a chart label.
+const MAX_LABEL: usize = 60;
+
+/// Renders the comment body.
+pub fn render(report: &Report) -> String {
+    let head = format!(
+        "{}{}",
+        markdown::header(report),
+        markdown::targets_table(report)
+    );
+    let tail = format!("{}{}", chart(report), markdown::range_line(report));
+    let body = |shown: usize| format!("{head}{}{tail}", markdown::files_table(report, shown));
+    let fits = |text: &str| text.chars().count() <= BUDGET;
+    let all = report.changes.len();
+    let full = body(all);
+    if fits(&full) {
+        return full;
+    }
+    // The largest number of listed files that still fits: the body grows with each.
+    let (mut low, mut high) = (0, all);
+    while low < high {
+        let mid = (low + high).div_ceil(2);
+        if fits(&body(mid)) {
+            low = mid;
+        } else {
+            high = mid - 1;
+        }
+    }
+    let cut = body(low);
+    if fits(&cut) {
+        return cut;
+    }
+    // Even without a file list the summary is too long (thousands of targets): cut its end.
+    let over = cut.chars().count() - BUDGET;
+    let note = format!(
+        "\n\n_The rest of this summary was cut: it was {over} characters over GitHub's limit._\n"
+    );
+    let keep = BUDGET - note.chars().count();
+    let mut text: String = cut.chars().take(keep).collect();
+    text.push_str(&note);
+    text
+}
+
+/// A mermaid flowchart from each changed folder to the changed targets its files route to;
+/// with an uncertain range, from one node that says so to every target. Empty when nothing
+/// deploys.
+fn chart(report: &Report) -> String {
+    let targets: Vec<(&str, &[crate::path::RepoPath])> = report
+        .routing
+        .iter()
+        .filter(|(_, r)| r.changed)
+        .map(|(name, r)| (name.as_str(), r.files.as_slice()))
+        .collect();
+    if targets.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("\n```mermaid\nflowchart LR\n");
+    for (i, (name, _)) in targets.iter().enumerate() {
+        let _ = writeln!(out, "  t{i}[\"{}\"]", label(name));
+    }
+    if report.range.uncertain {
+        let _ = writeln!(out, "  u[\"uncertain range: every target\"]");
+        for i in 0..targets.len() {
+            let _ = writeln!(out, "  u --> t{i}");
+        }
+        out.push_str("```\n");
+        return out;
+    }
+    // folder -> (files, targets it feeds)
+    let mut folders: BTreeMap<String, (usize, BTreeSet<usize>)> = BTreeMap::new();
+    for (i, (_, files)) in targets.iter().enumerate() {
+        for file in *files {
+            let path = file.lossy();
+            let folder = match path.rfind('/') {
+                Some(end) => path[..end].to_owned(),
+                None => "(root)".to_owned(),
+            };
+            let entry = folders.entry(folder).or_default();
+            entry.0 += 1;
+            entry.1.insert(i);
+        }
+    }
+    let mut ranked: Vec<(String, (usize, BTreeSet<usize>))> = folders.into_iter().collect();
+    // The folders with the most files are drawn; ties stay in name order.
+    ranked.sort_by_key(|(_, (files, _))| std::cmp::Reverse(*files));
+    let rest = ranked.split_off(ranked.len().min(MAX_FOLDERS));
+    ranked.sort_by(|a, b| a.0.cmp(&b.0));
+    for (n, (folder, (_, fed))) in ranked.iter().enumerate() {
+        let _ = writeln!(out, "  n{n}[\"{}\"]", label(folder));
+        for t in fed {
+            let _ = writeln!(out, "  n{n} --> t{t}");
+        }
+    }
+    if !rest.is_empty() {
+        let fed: BTreeSet<usize> = rest
+            .iter()
+            .flat_map(|(_, (_, f))| f.iter().copied())
+            .collect();
+        let _ = writeln!(out, "  more[\"{} more folders\"]", rest.len());
+        for t in fed {
+            let _ = writeln!(out, "  more --> t{t}");
+        }
+    }
+    out.push_str("```\n");
+    out
+}
+
+/// A mermaid label: at most [`MAX_LABEL`] characters of the name, and every character that is
+/// not an ASCII letter, digit, space, `/`, `.`, `-` or `_` as a mermaid entity (`#34;`), so
+/// quotes, brackets, backticks, `<`, `@` and line breaks are all inert.
+fn label(name: &str) -> String {
+    let mut chars: Vec<char> = name.chars().collect();
+    if chars.len() > MAX_LABEL {
+        chars.truncate(MAX_LABEL - 1);
+        chars.push('…');
+    }
+    let mut out = String::new();
+    for c in chars {
+        if c.is_ascii_alphanumeric() || matches!(c, ' ' | '/' | '.' | '-' | '_') {
+            out.push(c);
+        } else {
+            let _ = write!(out, "#{};", c as u32);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_cannot_break_the_chart() {
+        assert_eq!(label("app/src"), "app/src");
+        assert_eq!(label("a\"]`<b>\n@x"), "a#34;#93;#96;#60;b#62;#10;#64;x");
+        let long = "x".repeat(100);
+        assert_eq!(
+            label(&long).chars().filter(|c| *c == 'x').count(),
+            MAX_LABEL - 1
+        );
+    }
+}
