@@ -35,19 +35,8 @@ fn infra() -> Repo {
     repo
 }
 
-/// Routes in the work tree and in a bare clone of it, which must agree: the analyses read the
-/// commits, never the working directory.
 fn route(repo: &Repo, base: &str) -> serde_json::Value {
-    let doc = repo.quest().args(["--base", base]).json();
-    let bare = crate::support::bare_clone(repo);
-    let config = repo.path.join(".quest-changes.yml");
-    let from_bare = Quest::new()
-        .cwd(&bare)
-        .args(["--base", base, "--config"])
-        .arg(&config)
-        .json();
-    assert_eq!(doc, from_bare, "a bare clone routes like the work tree");
-    doc
+    crate::support::route_in_both(repo, base)
 }
 
 #[test]

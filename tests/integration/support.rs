@@ -130,6 +130,17 @@ pub fn bare_clone(repo: &Repo) -> PathBuf {
     bare
 }
 
+/// Routes `--base base` in the work tree and in a bare clone of it (which reads the committed
+/// configuration), asserts they agree (the analyses read commits, never the working
+/// directory), and returns the JSON report.
+pub fn route_in_both(repo: &Repo, base: &str) -> Value {
+    let doc = repo.quest().args(["--base", base]).json();
+    let bare = bare_clone(repo);
+    let from_bare = Quest::new().cwd(&bare).args(["--base", base]).json();
+    assert_eq!(doc, from_bare, "a bare clone routes like the work tree");
+    doc
+}
+
 /// A chained builder for one run of the binary.
 pub struct Quest {
     args: Vec<std::ffi::OsString>,
