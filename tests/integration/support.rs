@@ -287,6 +287,9 @@ pub fn layout() -> Repo {
 pub struct GitDaemon {
     child: std::process::Child,
     port: u16,
+    /// `git daemon` runs the real daemon as a child of its own; killing the wrapper alone
+    /// would leave that one listening, so its pid is written here and killed too.
+    pid_file: PathBuf,
 }
 
 impl GitDaemon {
@@ -295,6 +298,7 @@ impl GitDaemon {
             .and_then(|l| l.local_addr())
             .expect("free port")
             .port();
+        let pid_file = root.join(format!("git-daemon-{port}.pid"));
         let child = Command::new("git")
             .args([
                 "daemon",
@@ -303,6 +307,7 @@ impl GitDaemon {
                 "--listen=127.0.0.1",
             ])
             .arg(format!("--port={port}"))
+            .arg(format!("--pid-file={}", pid_file.display()))
             .arg(format!("--base-path={}", root.display()))
             .arg(root)
             .stdout(std::process::Stdio::null())
@@ -317,7 +322,11 @@ impl GitDaemon {
             );
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
-        GitDaemon { child, port }
+        GitDaemon {
+            child,
+            port,
+            pid_file,
+        }
     }
 
     pub fn url(&self, repo: &str) -> String {
@@ -327,6 +336,9 @@ impl GitDaemon {
 
 impl Drop for GitDaemon {
     fn drop(&mut self) {
+        if let Ok(pid) = std::fs::read_to_string(&self.pid_file) {
+            let _ = Command::new("kill").arg(pid.trim()).status();
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
