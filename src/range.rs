@@ -329,7 +329,11 @@ impl Context<'_> {
         Ok(self.uncertain(
             head,
             Source::Local,
-            format!("no upstream branch, no `origin/{default}` and no `{default}` to compare with (pass --base)"),
+            if current.as_deref() == Some(format!("refs/heads/{default}").as_str()) {
+                format!("`{default}` is checked out and has no upstream or `origin/{default}` to compare with (pass --base)")
+            } else {
+                format!("no upstream branch, no `origin/{default}` and no `{default}` to compare with (pass --base)")
+            },
         ))
     }
 

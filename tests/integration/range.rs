@@ -592,3 +592,24 @@ fn a_shallow_clone_over_the_git_protocol_is_deepened_by_libgit2() {
     assert_eq!(paths(&doc).len(), 4);
     assert!(run.stderr.contains("deepening"), "{}", run.stderr);
 }
+
+#[test]
+fn the_default_branch_without_upstream_is_uncertain_and_says_why() {
+    let repo = layout();
+    repo.write("docs/x.md", "x\n").commit("second");
+    let run = repo.quest().args(["--format", "json"]).run().ok();
+    let doc = run.json();
+    assert_eq!(source(&doc), "local");
+    assert_eq!(doc["uncertain"], true);
+    assert_eq!(changed(&doc), ["service", "infra"]);
+    assert_eq!(
+        doc["range"]["reason"],
+        "`main` is checked out and has no upstream or `origin/main` to compare with (pass --base)"
+    );
+    assert!(
+        run.stderr
+            .starts_with("warning: the commit range is uncertain"),
+        "{}",
+        run.stderr
+    );
+}
