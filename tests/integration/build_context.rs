@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::support::{changed, paths, source, Quest, Repo};
+use crate::support::{changed, paths, route_in_both as route, source, Quest, Repo};
 
 const CONFIG: &str = "version: 1\ntargets:\n  service:\n    kind: ecs-service\n    build: {context: app}\n  infra:\n    kind: terraform\n    paths: [\"terraform/**\"]\n";
 
@@ -25,10 +25,6 @@ fn service() -> Repo {
         .write("docs/guide.md", "#\n");
     repo.commit("service");
     repo
-}
-
-fn route(repo: &Repo, base: &str) -> serde_json::Value {
-    crate::support::route_in_both(repo, base)
 }
 
 #[test]

@@ -136,6 +136,20 @@ fn comment_cmd(repo: &Repo, base: &str, hub: &Hub) -> Quest {
         .env("GITHUB_TOKEN", TOKEN)
 }
 
+/// Runs `comment` against a hub that `setup` prepares to refuse, and asserts what every refusal
+/// must give: exit code 9, one line on stderr, no token anywhere, nothing written but `writes`.
+fn refused(setup: impl Fn(&Hub), writes: usize) -> Run {
+    let (repo, base) = changed_repo();
+    let hub = Hub::new();
+    setup(&hub);
+    let run = comment_cmd(&repo, &base, &hub).run();
+    assert_no_token(&run);
+    assert_eq!(run.code, 9, "{}", run.stderr);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert_eq!(hub.writes().len(), writes, "{:?}", hub.writes());
+    run
+}
+
 fn assert_no_token(run: &Run) {
     assert!(
         !run.stdout.contains(TOKEN),
@@ -332,21 +346,20 @@ fn takes_the_number_from_circleci() {
 
 #[test]
 fn an_invalid_token_exits_9() {
-    let (repo, base) = changed_repo();
-    let hub = Hub::new();
-    hub.mount(Mock::given(method("GET")).and(path("/user")).respond_with(
-        ResponseTemplate::new(401).set_body_json(json!({
-            "message": format!("Bad credentials for {TOKEN}")
-        })),
-    ));
-    let run = comment_cmd(&repo, &base, &hub).run();
-    assert_no_token(&run);
-    assert_eq!(run.code, 9, "{}", run.stderr);
+    let run = refused(
+        |hub| {
+            hub.mount(Mock::given(method("GET")).and(path("/user")).respond_with(
+                ResponseTemplate::new(401).set_body_json(json!({
+                    "message": format!("Bad credentials for {TOKEN}")
+                })),
+            ));
+        },
+        0,
+    );
     assert_eq!(
         run.stderr,
         "error: failed to find the account the token belongs to: the GitHub API rejected the token as invalid, expired or revoked (HTTP 401): Bad credentials for ***\n"
     );
-    assert!(hub.writes().is_empty());
 }
 
 #[test]
@@ -409,39 +422,37 @@ fn a_rate_limit_that_persists_stops_after_3_tries() {
 
 #[test]
 fn a_missing_permission_is_not_retried() {
-    let (repo, base) = changed_repo();
-    let hub = Hub::new();
-    hub.user("quest-bot").page(1, vec![]);
-    hub.mount(
-        Mock::given(method("POST"))
-            .and(path(COMMENTS))
-            .respond_with(ResponseTemplate::new(403).set_body_json(
-                json!({ "message": "Resource not accessible by personal access token" }),
-            )),
+    let run = refused(
+        |hub| {
+            hub.user("quest-bot").page(1, vec![]);
+            hub.mount(
+                Mock::given(method("POST"))
+                    .and(path(COMMENTS))
+                    .respond_with(ResponseTemplate::new(403).set_body_json(
+                        json!({ "message": "Resource not accessible by personal access token" }),
+                    )),
+            );
+        },
+        1,
     );
-    let run = comment_cmd(&repo, &base, &hub).run();
-    assert_eq!(run.code, 9);
     assert!(
         run.stderr.contains("lacks the permission"),
         "{}",
         run.stderr
     );
-    assert_eq!(hub.writes().len(), 1);
 }
 
 #[test]
 fn a_missing_pull_request_exits_9() {
-    let (repo, base) = changed_repo();
-    let hub = Hub::new();
-    hub.user("quest-bot");
-    hub.mount(
-        Mock::given(method("GET")).and(path(COMMENTS)).respond_with(
-            ResponseTemplate::new(404).set_body_json(json!({ "message": "Not Found" })),
-        ),
+    let run = refused(
+        |hub| {
+            hub.user("quest-bot");
+            hub.mount(Mock::given(method("GET")).and(path(COMMENTS)).respond_with(
+                ResponseTemplate::new(404).set_body_json(json!({ "message": "Not Found" })),
+            ));
+        },
+        0,
     );
-    let run = comment_cmd(&repo, &base, &hub).run();
-    assert_no_token(&run);
-    assert_eq!(run.code, 9);
     assert_eq!(
         run.stderr,
         "error: failed to list the comments of o/r#7: the GitHub API found no such repository, pull request or comment, or the token cannot see it (HTTP 404); check --repo-slug and --pr: Not Found\n"
@@ -450,19 +461,20 @@ fn a_missing_pull_request_exits_9() {
 
 #[test]
 fn a_rejected_body_exits_9() {
-    let (repo, base) = changed_repo();
-    let hub = Hub::new();
-    hub.user("quest-bot").page(1, vec![]);
-    hub.mount(
-        Mock::given(method("POST"))
-            .and(path(COMMENTS))
-            .respond_with(
-                ResponseTemplate::new(422).set_body_json(json!({ "message": "Validation Failed" })),
-            ),
+    let run = refused(
+        |hub| {
+            hub.user("quest-bot").page(1, vec![]);
+            hub.mount(
+                Mock::given(method("POST"))
+                    .and(path(COMMENTS))
+                    .respond_with(
+                        ResponseTemplate::new(422)
+                            .set_body_json(json!({ "message": "Validation Failed" })),
+                    ),
+            );
+        },
+        1,
     );
-    let run = comment_cmd(&repo, &base, &hub).run();
-    assert_no_token(&run);
-    assert_eq!(run.code, 9);
     assert_eq!(
         run.stderr,
         "error: failed to create a comment on o/r#7: the GitHub API rejected the request as invalid (HTTP 422): Validation Failed\n"

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::support::{changed, source, Quest, Repo};
+use crate::support::{changed, route_in_both as route, source, Quest, Repo};
 
 const CONFIG: &str = "version: 1\ntargets:\n  infra-prod:\n    kind: terraform\n    root: terraform/environments/prod\n  infra-dev:\n    kind: terraform\n    root: terraform/environments/dev\n";
 
@@ -33,10 +33,6 @@ fn infra() -> Repo {
         .write("terraform/environments/prod/.terraform.lock.hcl", "# lock\n");
     repo.commit("infra");
     repo
-}
-
-fn route(repo: &Repo, base: &str) -> serde_json::Value {
-    crate::support::route_in_both(repo, base)
 }
 
 #[test]
