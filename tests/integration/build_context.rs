@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::support::{changed, paths, route_in_both as route, source, Quest, Repo};
+use crate::support::{changed, paths, route_in_both as route, source, Repo};
 
 const CONFIG: &str = "version: 1\ntargets:\n  service:\n    kind: ecs-service\n    build: {context: app}\n  infra:\n    kind: terraform\n    paths: [\"terraform/**\"]\n";
 
@@ -166,33 +166,6 @@ fn explain_says_which_instruction_reads_a_file() {
          app/README.md\n  service: not included: in the build context but excluded by `*.md` (app/.dockerignore:2)\n  infra: no rule matched\n\
          app/notes.txt\n  service: not included: in the build context but read by no instruction\n  infra: no rule matched\n\
          app/Dockerfile\n  service: included: the Dockerfile\n  infra: no rule matched\n"
-    );
-}
-
-#[test]
-fn routing_by_build_works_in_a_bare_clone() {
-    let repo = service();
-    let base = repo.head();
-    repo.write("app/src/server.js", "z\n")
-        .write("app/README.md", "z\n")
-        .commit("both");
-    let bare = repo.sibling("bare.git");
-    crate::support::git_in(
-        repo.path.parent().unwrap(),
-        &["clone", "-q", "--bare", "repo", bare.to_str().unwrap()],
-    );
-    // A bare clone has no working tree to find the configuration in; it is given explicitly.
-    let config = repo.sibling("config.yml");
-    std::fs::write(&config, CONFIG).unwrap();
-    let doc = Quest::new()
-        .cwd(&bare)
-        .args(["--base", &base, "--config"])
-        .arg(&config)
-        .json();
-    assert_eq!(changed(&doc), ["service"]);
-    assert_eq!(
-        doc["targets"]["service"]["files"],
-        json!(["app/src/server.js"])
     );
 }
 

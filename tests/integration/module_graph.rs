@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::support::{changed, route_in_both as route, source, Quest, Repo};
+use crate::support::{changed, route_in_both as route, source, Repo};
 
 const CONFIG: &str = "version: 1\ntargets:\n  infra-prod:\n    kind: terraform\n    root: terraform/environments/prod\n  infra-dev:\n    kind: terraform\n    root: terraform/environments/dev\n";
 
@@ -152,27 +152,6 @@ fn cycles_outside_sources_and_unparseable_files_fall_back_loudly() {
     );
     assert!(run.stderr.contains("broken.tf"), "{}", run.stderr);
     assert!(run.stderr.contains("elsewhere"), "{}", run.stderr);
-}
-
-#[test]
-fn routing_by_module_graph_works_in_a_bare_clone() {
-    let repo = infra();
-    let base = repo.head();
-    repo.write("terraform/modules/network/main.tf", "# changed\n")
-        .commit("network");
-    let bare = repo.sibling("bare.git");
-    crate::support::git_in(
-        repo.path.parent().unwrap(),
-        &["clone", "-q", "--bare", "repo", bare.to_str().unwrap()],
-    );
-    let config = repo.sibling("config.yml");
-    std::fs::write(&config, CONFIG).unwrap();
-    let doc = Quest::new()
-        .cwd(&bare)
-        .args(["--base", &base, "--config"])
-        .arg(&config)
-        .json();
-    assert_eq!(changed(&doc), ["infra-prod", "infra-dev"]);
 }
 
 /// Three services and two roots, through every output format.
