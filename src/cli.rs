@@ -70,6 +70,16 @@ pub struct Cli {
     )]
     pub max_fetch_depth: u32,
 
+    /// Where each target's range starts: `range`, the pushed range (default); `deployed`, the
+    /// commit the target runs now (the image tag an ECS service runs, the commit of a Terraform
+    /// root's last apply), so a failed or cancelled deployment is retried on the next push.
+    #[arg(long, value_enum, env = "QUEST_SINCE", default_value_t = Since::Range, global = true)]
+    pub since: Since,
+
+    /// Say more: the AWS calls a deployment made, each external command run.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+
     /// When to colour text output.
     #[arg(long, value_enum, env = "QUEST_COLOR", default_value_t = ColorChoice::Auto, global = true)]
     pub color: ColorChoice,
@@ -88,6 +98,30 @@ pub enum Command {
     },
     /// Post or update the one summary comment on the pull request on GitHub.
     Comment(CommentArgs),
+    /// Run the deployment of one target that the range changed: for an `ecs-service` target
+    /// build, push, scan-gate and roll out the image; for a `terraform` target init, plan and
+    /// (on an `apply_on` branch) apply the saved plan.
+    Deploy(DeployArgs),
+    /// Roll an `ecs-service` target back to the revision before the running one that last
+    /// completed.
+    Rollback {
+        /// The target name.
+        target: String,
+    },
+    /// Create (or check) the S3 state bucket of the `terraform` targets.
+    Bootstrap {
+        /// Only this target's bucket. Default: every terraform target with a `state`.
+        #[arg(long)]
+        target: Option<String>,
+        /// Fix an existing bucket's weaker settings instead of only reporting them.
+        #[arg(long)]
+        fix: bool,
+    },
+    /// Print `terraform output -json` of a `terraform` target's root.
+    Outputs {
+        /// The target name.
+        target: String,
+    },
     /// Print the effective configuration.
     Config {
         #[command(subcommand)]
@@ -116,6 +150,39 @@ pub struct CommentArgs {
     pub api_url: Option<String>,
 }
 
+/// The flags of `deploy`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DeployArgs {
+    /// The target name from the configuration.
+    pub target: String,
+
+    /// Deploy even if the range did not change the target.
+    #[arg(long)]
+    pub force: bool,
+
+    /// `terraform`: stop after the plan, whatever the branch.
+    #[arg(long, conflicts_with = "apply")]
+    pub plan_only: bool,
+
+    /// `terraform`: apply even on a branch that is not in `apply_on`.
+    #[arg(long)]
+    pub apply: bool,
+
+    /// `terraform`: where saved plans and their fingerprints are kept (a plan saved here by an
+    /// earlier `--plan-only` run of the same commit is applied as is). Default: a folder under
+    /// the root's `.terraform`.
+    #[arg(long, env = "QUEST_PLAN_DIR", value_name = "DIR")]
+    pub plan_dir: Option<PathBuf>,
+
+    /// `terraform`, with `--plan-only`: exit 10 when the plan has changes.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+
+    /// The branch, for `apply_on`. Default: the CI's branch variable, else the checked-out branch.
+    #[arg(long, env = "QUEST_BRANCH")]
+    pub branch: Option<String>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
     /// Print the JSON Schema of `.quest-changes.yml`, for editor completion.
@@ -139,6 +206,14 @@ pub enum Format {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Since {
+    /// The pushed range.
+    Range,
+    /// What each target runs now.
+    Deployed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
     Auto,
     Always,
@@ -155,6 +230,22 @@ pub enum Action {
     ConfigSchema,
     ConfigInit,
     Comment(CommentSettings),
+    Deploy(DeploySettings),
+    Rollback { target: String },
+    Bootstrap { target: Option<String>, fix: bool },
+    Outputs { target: String },
+}
+
+/// What `deploy` needs besides detection, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeploySettings {
+    pub target: String,
+    pub force: bool,
+    pub plan_only: bool,
+    pub apply: bool,
+    pub plan_dir: Option<PathBuf>,
+    pub detailed_exitcode: bool,
+    pub branch: Option<String>,
 }
 
 /// What `comment` needs besides detection, validated.
@@ -182,6 +273,10 @@ pub struct Settings {
     pub uncommitted: bool,
     pub max_fetch_depth: u32,
     pub color: ColorChoice,
+    pub since: Since,
+    /// `--dry-run`: print what would be done, write nothing.
+    pub dry_run: bool,
+    pub verbose: bool,
 }
 
 impl Cli {
@@ -221,6 +316,26 @@ impl Cli {
                     dry_run,
                 })
             }
+            (Some(Command::Deploy(args)), _) => {
+                if args.detailed_exitcode && !args.plan_only {
+                    return Err(Error::Usage(
+                        "--detailed-exitcode needs --plan-only (it reports whether the plan has changes)"
+                            .into(),
+                    ));
+                }
+                Action::Deploy(DeploySettings {
+                    target: args.target,
+                    force: args.force,
+                    plan_only: args.plan_only,
+                    apply: args.apply,
+                    plan_dir: args.plan_dir.filter(|p| !p.as_os_str().is_empty()),
+                    detailed_exitcode: args.detailed_exitcode,
+                    branch: args.branch.filter(|b| !b.is_empty()),
+                })
+            }
+            (Some(Command::Rollback { target }), _) => Action::Rollback { target },
+            (Some(Command::Bootstrap { target, fix }), _) => Action::Bootstrap { target, fix },
+            (Some(Command::Outputs { target }), _) => Action::Outputs { target },
             (Some(Command::Config { what: None }), _) => Action::ShowConfig,
             (
                 Some(Command::Config {
@@ -247,7 +362,14 @@ impl Cli {
         let format = self.format;
         if matches!(
             action,
-            Action::Explain(_) | Action::ShowConfig | Action::ConfigSchema | Action::ConfigInit
+            Action::Explain(_)
+                | Action::ShowConfig
+                | Action::ConfigSchema
+                | Action::ConfigInit
+                | Action::Deploy(_)
+                | Action::Rollback { .. }
+                | Action::Bootstrap { .. }
+                | Action::Outputs { .. }
         ) && !matches!(format, Format::Text | Format::Json)
         {
             return Err(Error::Usage(format!(
@@ -267,6 +389,9 @@ impl Cli {
             uncommitted: self.uncommitted,
             max_fetch_depth: self.max_fetch_depth,
             color: self.color,
+            since: self.since,
+            dry_run: self.dry_run,
+            verbose: self.verbose,
         })
     }
 }

@@ -6,8 +6,9 @@
 use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 
-use crate::cli::{Action, ColorChoice, CommentSettings, Format, Settings};
+use crate::cli::{Action, ColorChoice, CommentSettings, DeploySettings, Format, Settings};
 use crate::config::{self, Config};
+use crate::deploy;
 use crate::diff::Status;
 use crate::error::{Error, Result};
 use crate::layout;
@@ -86,6 +87,47 @@ pub fn execute(settings: &Settings, env: &Environment) -> Result<()> {
             emit(settings, &text)
         }
         Action::Comment(comment) => post_comment(settings, comment, env),
+        Action::Deploy(deploy) => run_deploy(settings, deploy, env),
+        Action::Rollback { target } => {
+            let repo = report::open_repository(&settings.repo)?;
+            let config = load_config(settings, &repo)?;
+            let head = head_commit(&repo, settings.head.as_deref())?;
+            let ctx = context(settings, env, &repo, &config, target, head)?;
+            require_kind(&ctx, config::TargetKind::EcsService, "rollback")?;
+            deploy::service::rollback(&ctx)
+        }
+        Action::Bootstrap { target, fix } => {
+            let repo = report::open_repository(&settings.repo)?;
+            let config = load_config(settings, &repo)?;
+            if let Some(name) = target {
+                let found = config
+                    .targets
+                    .get(name)
+                    .ok_or_else(|| unknown_target(&config, name))?;
+                if found.kind != config::TargetKind::Terraform {
+                    return Err(Error::Usage(format!(
+                        "bootstrap creates the state bucket of a terraform target, and `{name}` is {}",
+                        found.kind.as_str()
+                    )));
+                }
+            }
+            deploy::infra::bootstrap(
+                &config,
+                target.as_deref(),
+                *fix,
+                settings.dry_run,
+                settings.verbose,
+            )
+        }
+        Action::Outputs { target } => {
+            let repo = report::open_repository(&settings.repo)?;
+            let config = load_config(settings, &repo)?;
+            let head = head_commit(&repo, settings.head.as_deref())?;
+            let ctx = context(settings, env, &repo, &config, target, head)?;
+            require_kind(&ctx, config::TargetKind::Terraform, "outputs")?;
+            let text = deploy::infra::outputs(&ctx)?;
+            emit(settings, &text)
+        }
         Action::Explain(paths) => {
             let repo = report::open_repository(&settings.repo)?;
             let mut notes = Vec::new();
@@ -160,6 +202,120 @@ pub fn execute(settings: &Settings, env: &Environment) -> Result<()> {
             emit(settings, &text)
         }
     }
+}
+
+/// `deploy <target>`: detection first; a target the range did not change deploys nothing (and
+/// says so), unless `--force`.
+fn run_deploy(settings: &Settings, deploy: &DeploySettings, env: &Environment) -> Result<()> {
+    let (config, report) = detect(settings, env)?;
+    let repo = report::open_repository(&settings.repo)?;
+    let ctx = context(
+        settings,
+        env,
+        &repo,
+        &config,
+        &deploy.target,
+        report.range.head,
+    )?;
+    let changed = report
+        .routing
+        .get(&deploy.target)
+        .is_some_and(|r| r.changed);
+    if !changed && !deploy.force {
+        let range = match report.range.base {
+            Some(base) => format!("{}..{}", short(base), short(report.range.head)),
+            None => short(report.range.head),
+        };
+        eprintln!(
+            "{}: the range {range} did not change this target, so there is nothing to deploy (--force deploys anyway)",
+            deploy.target
+        );
+        return Ok(());
+    }
+    match ctx.target.kind {
+        config::TargetKind::EcsService => deploy::service::deploy(&ctx),
+        config::TargetKind::Terraform => deploy::infra::deploy(
+            &ctx,
+            &deploy::infra::Options {
+                plan_only: deploy.plan_only,
+                apply: deploy.apply,
+                plan_dir: deploy.plan_dir.clone(),
+                detailed_exitcode: deploy.detailed_exitcode,
+                branch: deploy.branch.clone(),
+            },
+        ),
+        config::TargetKind::Custom => Err(Error::Deploy {
+            target: deploy.target.clone(),
+            message: "a custom target has no deployment of its own; the pipeline runs it".into(),
+        }),
+    }
+}
+
+fn short(oid: git2::Oid) -> String {
+    oid.to_string()[..12].to_owned()
+}
+
+/// The deployment context of target `name` at commit `head`.
+fn context<'a>(
+    settings: &Settings,
+    env: &'a Environment,
+    repo: &'a git2::Repository,
+    config: &'a Config,
+    name: &'a str,
+    head: git2::Oid,
+) -> Result<deploy::context::Context<'a>> {
+    let target = config
+        .targets
+        .get(name)
+        .ok_or_else(|| unknown_target(config, name))?;
+    Ok(deploy::context::Context {
+        target_name: name,
+        target,
+        config,
+        repo,
+        workdir: repo.workdir(),
+        head,
+        env,
+        dry_run: settings.dry_run,
+        verbose: settings.verbose,
+    })
+}
+
+fn unknown_target(config: &Config, name: &str) -> Error {
+    let names: Vec<&str> = config.targets.keys().map(String::as_str).collect();
+    Error::Usage(format!(
+        "no target is named `{}` (the configuration has: {})",
+        crate::path::one_line(name),
+        names.join(", ")
+    ))
+}
+
+fn require_kind(
+    ctx: &deploy::context::Context<'_>,
+    kind: config::TargetKind,
+    command: &str,
+) -> Result<()> {
+    if ctx.target.kind == kind {
+        return Ok(());
+    }
+    Err(Error::Usage(format!(
+        "{command} works on {} targets, and `{}` is {}",
+        kind.as_str(),
+        ctx.target_name,
+        ctx.target.kind.as_str()
+    )))
+}
+
+/// The commit `rev` (default HEAD) names.
+fn head_commit(repo: &git2::Repository, rev: Option<&str>) -> Result<git2::Oid> {
+    let rev = rev.unwrap_or("HEAD");
+    repo.revparse_single(rev)
+        .and_then(|o| o.peel_to_commit())
+        .map(|c| c.id())
+        .map_err(|_| Error::RevisionNotFound {
+            what: "head",
+            rev: rev.to_owned(),
+        })
 }
 
 fn detect(settings: &Settings, env: &Environment) -> Result<(Config, Report)> {

@@ -12,6 +12,10 @@ use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::deploy::settings::{
+    parse_duration, valid_date, Allow, EcsFile, EcsSettings, ImageFile, ImageSettings, RolloutFile,
+    RolloutSettings, ScanFile, ScanSettings, ServiceDeploy, Severity, StateFile, TerraformDeploy,
+};
 use crate::error::{Error, Location};
 use crate::pattern::Rule;
 
@@ -108,6 +112,50 @@ pub struct TargetFile {
     /// becomes optional extra rules. Default: the fixed directory prefix of the first pattern.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<String>,
+    /// `ecs-service` only: where the image is pushed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<ImageFile>,
+    /// `ecs-service` only: the cluster, service and container the image rolls out to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ecs: Option<EcsFile>,
+    /// `ecs-service` only: the scan gate. Default: block at `HIGH`, wait up to `10m`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scan: Option<ScanFile>,
+    /// `ecs-service` only: how the rollout is watched. Default: `15m` timeout, `5s` poll.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollout: Option<RolloutFile>,
+    /// `terraform` only: the S3 state backend (bucket, key, region).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<StateFile>,
+    /// `terraform` only: `-var-file`s, relative to the root.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub var_files: Vec<String>,
+    /// `terraform` only: branches on which `deploy` applies. Default: the `default_branch`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apply_on: Option<Vec<String>>,
+    /// `terraform` only: the binary, `terraform` (1.10 or newer, the default) or `tofu`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub binary: Option<String>,
+}
+
+impl TargetFile {
+    /// A target of `kind` with nothing else set.
+    pub fn new(kind: TargetKind) -> TargetFile {
+        TargetFile {
+            kind,
+            paths: Vec::new(),
+            build: None,
+            root: None,
+            image: None,
+            ecs: None,
+            scan: None,
+            rollout: None,
+            state: None,
+            var_files: Vec::new(),
+            apply_on: None,
+            binary: None,
+        }
+    }
 }
 
 /// The image build of an `ecs-service` target. With this section the target is changed by what
@@ -127,6 +175,10 @@ pub struct BuildFile {
     /// Dockerfile, as the build will.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub args: std::collections::BTreeMap<String, String>,
+    /// The container CLI that builds and pushes: `docker` (default) or `podman`; both take the
+    /// same arguments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cli: Option<String>,
 }
 
 /// The kinds of deployment a target can start.
@@ -180,11 +232,15 @@ pub enum TargetSettings {
         analyze_build: bool,
         /// `build.args`.
         build_args: std::collections::BTreeMap<String, String>,
+        /// `build.cli`, `image`, `ecs`, `scan`, `rollout`.
+        deploy: ServiceDeploy,
     },
     Terraform {
         root: String,
         /// Route by the root's module graph (the target names its `root`).
         analyze_root: bool,
+        /// `state`, `var_files`, `apply_on`, `binary`.
+        deploy: TerraformDeploy,
     },
     Custom,
 }
@@ -352,7 +408,7 @@ fn validate(file: ConfigFile, source: &Path) -> Result<Config, Error> {
                 "targets.{name}.paths: every pattern is a `!` exclusion, so nothing can match"
             )));
         }
-        let settings = settings_for(name, target, &fail)?;
+        let settings = settings_for(name, target, &file.default_branch, &fail)?;
         targets.insert(
             name.clone(),
             Target {
@@ -373,6 +429,7 @@ fn validate(file: ConfigFile, source: &Path) -> Result<Config, Error> {
 fn settings_for(
     name: &str,
     target: &TargetFile,
+    default_branch: &str,
     fail: &dyn Fn(String) -> Error,
 ) -> Result<TargetSettings, Error> {
     let prefix = || fixed_prefix(target.paths.iter().find(|p| !p.starts_with('!')));
@@ -384,11 +441,18 @@ fn settings_for(
                 )));
             }
             let analyze_build = target.build.is_some();
+            if let Some(key) = terraform_key(target) {
+                return Err(fail(format!(
+                    "targets.{name}.{key}: only `terraform` targets have `{key}`"
+                )));
+            }
             let build = target.build.clone().unwrap_or(BuildFile {
                 context: None,
                 dockerfile: None,
                 args: Default::default(),
+                cli: None,
             });
+            let deploy = service_deploy(name, target, build.cli.clone(), fail)?;
             let context = match (&build.context, &build.dockerfile) {
                 (Some(c), _) => check_relative(c, &format!("targets.{name}.build.context"), fail)?,
                 (None, Some(d)) => {
@@ -408,6 +472,7 @@ fn settings_for(
                 dockerfile,
                 analyze_build,
                 build_args: build.args,
+                deploy,
             })
         }
         TargetKind::Terraform => {
@@ -416,17 +481,28 @@ fn settings_for(
                     "targets.{name}.build: only `ecs-service` targets have a build"
                 )));
             }
+            if let Some(key) = service_key(target) {
+                return Err(fail(format!(
+                    "targets.{name}.{key}: only `ecs-service` targets have `{key}`"
+                )));
+            }
             let root = match &target.root {
                 Some(r) => check_relative(r, &format!("targets.{name}.root"), fail)?,
                 None => prefix(),
             };
+            let deploy = terraform_deploy(name, target, default_branch, fail)?;
             Ok(TargetSettings::Terraform {
                 root,
                 analyze_root: target.root.is_some(),
+                deploy,
             })
         }
         TargetKind::Custom => {
-            if target.build.is_some() || target.root.is_some() {
+            if target.build.is_some()
+                || target.root.is_some()
+                || service_key(target).is_some()
+                || terraform_key(target).is_some()
+            {
                 return Err(fail(format!(
                     "targets.{name}: `custom` targets take only `kind` and `paths`"
                 )));
@@ -434,6 +510,260 @@ fn settings_for(
             Ok(TargetSettings::Custom)
         }
     }
+}
+
+/// The first `ecs-service`-only deployment key the target sets.
+fn service_key(target: &TargetFile) -> Option<&'static str> {
+    [
+        ("image", target.image.is_some()),
+        ("ecs", target.ecs.is_some()),
+        ("scan", target.scan.is_some()),
+        ("rollout", target.rollout.is_some()),
+    ]
+    .into_iter()
+    .find_map(|(key, set)| set.then_some(key))
+}
+
+/// The first `terraform`-only deployment key the target sets.
+fn terraform_key(target: &TargetFile) -> Option<&'static str> {
+    [
+        ("state", target.state.is_some()),
+        ("var_files", !target.var_files.is_empty()),
+        ("apply_on", target.apply_on.is_some()),
+        ("binary", target.binary.is_some()),
+    ]
+    .into_iter()
+    .find_map(|(key, set)| set.then_some(key))
+}
+
+fn duration(
+    value: Option<&String>,
+    default: &str,
+    key: &str,
+    fail: &dyn Fn(String) -> Error,
+) -> Result<std::time::Duration, Error> {
+    let text = value.map_or(default, String::as_str);
+    let parsed = parse_duration(text).map_err(|e| fail(format!("{key}: {e}")))?;
+    if parsed.is_zero() {
+        return Err(fail(format!("{key}: must be longer than zero")));
+    }
+    Ok(parsed)
+}
+
+fn non_empty_name(value: &str, key: &str, fail: &dyn Fn(String) -> Error) -> Result<(), Error> {
+    if value.trim().is_empty() || value.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(fail(format!(
+            "{key}: `{}` must be a non-empty name without spaces",
+            value.escape_debug()
+        )));
+    }
+    Ok(())
+}
+
+fn service_deploy(
+    name: &str,
+    target: &TargetFile,
+    cli: Option<String>,
+    fail: &dyn Fn(String) -> Error,
+) -> Result<ServiceDeploy, Error> {
+    let cli = cli.unwrap_or_else(|| "docker".to_owned());
+    non_empty_name(&cli, &format!("targets.{name}.build.cli"), fail)?;
+    let image = match &target.image {
+        None => None,
+        Some(ImageFile {
+            repository,
+            registry,
+            platform,
+            extra_tags,
+        }) => {
+            non_empty_name(
+                repository,
+                &format!("targets.{name}.image.repository"),
+                fail,
+            )?;
+            if let Some(registry) = registry {
+                non_empty_name(registry, &format!("targets.{name}.image.registry"), fail)?;
+            }
+            for (i, tag) in extra_tags.iter().enumerate() {
+                let valid = !tag.is_empty()
+                    && tag.len() <= 128
+                    && !tag.starts_with(['.', '-'])
+                    && tag
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+                if !valid {
+                    return Err(fail(format!(
+                        "targets.{name}.image.extra_tags[{i}]: `{}` is not a valid image tag",
+                        tag.escape_debug()
+                    )));
+                }
+            }
+            Some(ImageSettings {
+                repository: Some(repository.clone()),
+                registry: registry.clone(),
+                platform: platform.clone().unwrap_or_else(|| "linux/amd64".to_owned()),
+                extra_tags: extra_tags.clone(),
+            })
+        }
+    };
+    let ecs = match &target.ecs {
+        None => None,
+        Some(EcsFile {
+            cluster,
+            service,
+            container,
+            from,
+        }) => {
+            for (key, value) in [
+                ("cluster", cluster),
+                ("service", service),
+                ("container", container),
+                ("from", from),
+            ] {
+                if let Some(value) = value {
+                    non_empty_name(value, &format!("targets.{name}.ecs.{key}"), fail)?;
+                }
+            }
+            if from.is_none() {
+                let missing = [
+                    ("cluster", cluster.is_none()),
+                    ("service", service.is_none()),
+                    ("container", container.is_none()),
+                ]
+                .into_iter()
+                .find_map(|(k, m)| m.then_some(k));
+                if let Some(key) = missing {
+                    return Err(fail(format!(
+                        "targets.{name}.ecs.{key}: required unless `ecs.from` names a terraform target"
+                    )));
+                }
+            }
+            Some(EcsSettings {
+                cluster: cluster.clone(),
+                service: service.clone(),
+                container: container.clone(),
+                from: from.clone(),
+            })
+        }
+    };
+    let scan_file = target.scan.clone().unwrap_or(ScanFile {
+        fail_on: None,
+        timeout: None,
+        allow: Vec::new(),
+    });
+    let mut allow = Vec::with_capacity(scan_file.allow.len());
+    for (i, entry) in scan_file.allow.iter().enumerate() {
+        let key = format!("targets.{name}.scan.allow[{i}]");
+        if entry.id.trim().is_empty() {
+            return Err(fail(format!("{key}.id: must name a finding")));
+        }
+        if entry.reason.trim().is_empty() {
+            return Err(fail(format!(
+                "{key}.reason: say why `{}` may pass",
+                entry.id
+            )));
+        }
+        if !valid_date(&entry.expires) {
+            return Err(fail(format!(
+                "{key}.expires: `{}` is not a date like 2027-01-31",
+                entry.expires.escape_debug()
+            )));
+        }
+        allow.push(Allow {
+            id: entry.id.clone(),
+            reason: entry.reason.clone(),
+            expires: entry.expires.clone(),
+        });
+    }
+    let scan = ScanSettings {
+        fail_on: scan_file.fail_on.unwrap_or(Severity::High),
+        timeout: duration(
+            scan_file.timeout.as_ref(),
+            "10m",
+            &format!("targets.{name}.scan.timeout"),
+            fail,
+        )?,
+        allow,
+    };
+    let rollout_file = target.rollout.clone().unwrap_or(RolloutFile {
+        timeout: None,
+        poll: None,
+    });
+    let rollout = RolloutSettings {
+        timeout: duration(
+            rollout_file.timeout.as_ref(),
+            "15m",
+            &format!("targets.{name}.rollout.timeout"),
+            fail,
+        )?,
+        poll: duration(
+            rollout_file.poll.as_ref(),
+            "5s",
+            &format!("targets.{name}.rollout.poll"),
+            fail,
+        )?,
+    };
+    Ok(ServiceDeploy {
+        cli,
+        image,
+        ecs,
+        scan,
+        rollout,
+    })
+}
+
+fn terraform_deploy(
+    name: &str,
+    target: &TargetFile,
+    default_branch: &str,
+    fail: &dyn Fn(String) -> Error,
+) -> Result<TerraformDeploy, Error> {
+    if let Some(state) = &target.state {
+        for (key, value) in [
+            ("bucket", &state.bucket),
+            ("key", &state.key),
+            ("region", &state.region),
+        ] {
+            non_empty_name(value, &format!("targets.{name}.state.{key}"), fail)?;
+        }
+        if state.key.starts_with('/') || state.key.ends_with('/') {
+            return Err(fail(format!(
+                "targets.{name}.state.key: `{}` must be an object key like `prod/terraform.tfstate`",
+                state.key
+            )));
+        }
+    }
+    for (i, file) in target.var_files.iter().enumerate() {
+        if file.trim().is_empty() || file.chars().any(char::is_control) {
+            return Err(fail(format!(
+                "targets.{name}.var_files[{i}]: must name a file"
+            )));
+        }
+    }
+    let apply_on = match &target.apply_on {
+        Some(branches) => {
+            for (i, branch) in branches.iter().enumerate() {
+                if !is_valid_branch_name(branch) {
+                    return Err(fail(format!(
+                        "targets.{name}.apply_on[{i}]: `{branch}` is not a valid branch name"
+                    )));
+                }
+            }
+            branches.clone()
+        }
+        None => vec![default_branch.to_owned()],
+    };
+    let binary = target
+        .binary
+        .clone()
+        .unwrap_or_else(|| "terraform".to_owned());
+    non_empty_name(&binary, &format!("targets.{name}.binary"), fail)?;
+    Ok(TerraformDeploy {
+        state: target.state.clone(),
+        var_files: target.var_files.clone(),
+        apply_on,
+        binary,
+    })
 }
 
 /// A repository-relative directory: no leading `/`, no `..`, no empty segments.
@@ -513,15 +843,16 @@ fn effective(config: &Config) -> ConfigFile {
                 dockerfile,
                 ..
             }) => {
-                let args = target
+                let (args, cli) = target
                     .build
                     .as_ref()
-                    .map(|b| b.args.clone())
+                    .map(|b| (b.args.clone(), b.cli.clone()))
                     .unwrap_or_default();
                 target.build = Some(BuildFile {
                     context: Some(context.clone()),
                     dockerfile: Some(dockerfile.clone()),
                     args,
+                    cli,
                 });
             }
             Some(TargetSettings::Terraform { root, .. }) => target.root = Some(root.clone()),

@@ -16,12 +16,23 @@ pub mod exit_code {
     pub const USAGE: i32 = 2;
     /// The range could not be known and `--strict` forbids guessing.
     pub const UNCERTAIN: i32 = 3;
-    /// A revision that was asked for (base or head) is not in the repository.
-    pub const REVISION_NOT_FOUND: i32 = 4;
-    // 5 to 8 and 10 are reserved for the deployment issues (#5, #6).
+    /// The scan gate blocked the image: it never reached ECS.
+    pub const SCAN_BLOCKED: i32 = 4;
+    /// The rollout failed (circuit breaker or timeout) and the service was rolled back.
+    pub const ROLLED_BACK: i32 = 5;
+    /// The rollout failed and the rollback failed too: the service needs a person.
+    pub const ROLLBACK_FAILED: i32 = 6;
+    /// A saved plan made for another commit (or altered since) was refused.
+    pub const STALE_PLAN: i32 = 7;
+    /// The Terraform state lock is held elsewhere.
+    pub const STATE_LOCKED: i32 = 8;
     /// The GitHub API refused a request of `comment` (401, 403, 404, 422 or another error
     /// status), after any rate-limit retries.
     pub const GITHUB_REFUSED: i32 = 9;
+    /// Plan-only with `--detailed-exitcode`: the plan has changes (not a failure).
+    pub const PLAN_HAS_CHANGES: i32 = 10;
+    /// A revision that was asked for (base or head) is not in the repository.
+    pub const REVISION_NOT_FOUND: i32 = 11;
 }
 
 /// Why the GitHub API refused a request; each reads as the end of one sentence.
@@ -136,6 +147,64 @@ pub enum Error {
     /// The GitHub API could not be reached.
     #[error("failed to reach the GitHub API at {url}: {message}")]
     GitHubUnreachable { url: String, message: String },
+
+    /// An AWS API call failed (including missing credentials or region). `action` reads like
+    /// "describe ECR repository `quest-app`"; `message` is the service's own, one line.
+    #[error("failed to {action}: {message}")]
+    Aws { action: String, message: String },
+
+    /// An external program (the container CLI, terraform) failed or could not start.
+    #[error("failed to {action}: {message}")]
+    Tool { action: String, message: String },
+
+    /// A deployment could not start or go on for a reason of the target's own (a section
+    /// missing, a container not in the task definition, a branch that may not apply).
+    #[error("{target}: {message}")]
+    Deploy { target: String, message: String },
+
+    /// The scan gate blocked the image.
+    #[error("{target}: the scan gate blocked image {image}: {summary}")]
+    ScanBlocked {
+        target: String,
+        image: String,
+        summary: String,
+    },
+
+    /// The rollout failed and the service is back on the previous revision.
+    #[error(
+        "{target}: the rollout failed ({reason}) and the service was rolled back to {previous}"
+    )]
+    RolledBack {
+        target: String,
+        reason: String,
+        previous: String,
+    },
+
+    /// The rollout failed, and so did the rollback.
+    #[error("{target}: the rollout failed ({reason}) and the rollback to {previous} failed too ({rollback}); the service needs attention")]
+    RollbackFailed {
+        target: String,
+        reason: String,
+        previous: String,
+        rollback: String,
+    },
+
+    /// A saved plan that does not belong to this commit, or whose file changed.
+    #[error("{target}: refused to apply a stale plan: {message}")]
+    StalePlan { target: String, message: String },
+
+    /// The state lock is held by someone else.
+    #[error("{target}: the state is locked by {holder} since {since} (lock id {id}); quest-changes never force-unlocks")]
+    StateLocked {
+        target: String,
+        holder: String,
+        since: String,
+        id: String,
+    },
+
+    /// Plan-only with `--detailed-exitcode`: the plan has changes. A signal, not a failure.
+    #[error("{target}: the plan has changes")]
+    PlanHasChanges { target: String },
 }
 
 impl Error {
@@ -151,8 +220,17 @@ impl Error {
             | Error::Git { .. }
             | Error::Io { .. }
             | Error::Event { .. }
-            | Error::GitHubUnreachable { .. } => exit_code::FAILURE,
+            | Error::GitHubUnreachable { .. }
+            | Error::Aws { .. }
+            | Error::Tool { .. }
+            | Error::Deploy { .. } => exit_code::FAILURE,
             Error::GitHub { .. } => exit_code::GITHUB_REFUSED,
+            Error::ScanBlocked { .. } => exit_code::SCAN_BLOCKED,
+            Error::RolledBack { .. } => exit_code::ROLLED_BACK,
+            Error::RollbackFailed { .. } => exit_code::ROLLBACK_FAILED,
+            Error::StalePlan { .. } => exit_code::STALE_PLAN,
+            Error::StateLocked { .. } => exit_code::STATE_LOCKED,
+            Error::PlanHasChanges { .. } => exit_code::PLAN_HAS_CHANGES,
         }
     }
 

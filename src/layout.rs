@@ -43,8 +43,9 @@ pub fn discover(snapshot: &dyn Snapshot, keep: &dyn Fn(&str) -> bool) -> Result<
                     context: Some(context.clone()),
                     dockerfile: (*dockerfile != default_name).then(|| dockerfile.clone()),
                     args: Default::default(),
+                    cli: None,
                 }),
-                root: None,
+                ..TargetFile::new(TargetKind::EcsService)
             },
         );
     }
@@ -77,10 +78,8 @@ pub fn discover(snapshot: &dyn Snapshot, keep: &dyn Fn(&str) -> bool) -> Result<
         targets.insert(
             name,
             TargetFile {
-                kind: TargetKind::Terraform,
-                paths: Vec::new(),
-                build: None,
                 root: Some(root.clone()),
+                ..TargetFile::new(TargetKind::Terraform)
             },
         );
     }

@@ -4,6 +4,7 @@
 //! `command` runs one command from typed `cli::Settings`; `output` renders. This file only
 //! lists the modules and exposes [`run`].
 
+pub mod aws;
 pub mod cli;
 pub mod command;
 pub mod config;

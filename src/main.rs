@@ -14,6 +14,11 @@ fn main() -> ExitCode {
         Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => {
             exit_code::SUCCESS
         }
+        // Not a failure: the plan has changes and `--detailed-exitcode` asked to be told.
+        Err(error @ Error::PlanHasChanges { .. }) => {
+            eprintln!("note: {error}");
+            error.exit_code()
+        }
         Err(error) => {
             eprintln!(
                 "error: {}",

@@ -121,6 +121,7 @@ pub fn router(
         if let TargetSettings::Terraform {
             root,
             analyze_root: true,
+            ..
         } = &target.settings
         {
             let mut read = |tree: &GitSnapshot| -> Result<RootDependencies> {
@@ -154,6 +155,7 @@ pub fn router(
             dockerfile,
             analyze_build: true,
             build_args,
+            ..
         } = &target.settings
         else {
             continue;

@@ -47,7 +47,7 @@ fn usage_errors_exit_2() {
 fn an_empty_repository_is_a_clear_error() {
     let repo = Repo::new();
     let run = repo.quest().run();
-    assert_eq!(run.code, 4);
+    assert_eq!(run.code, 11);
     assert_eq!(
         run.stderr,
         "error: failed to find a head commit: the repository has no commits yet\n"
@@ -190,7 +190,7 @@ fn errors_are_one_line_without_a_backtrace() {
         .env("RUST_BACKTRACE", "1")
         .args(["--base", "nope"])
         .run();
-    assert_eq!(run.code, 4);
+    assert_eq!(run.code, 11);
     assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
 }
 

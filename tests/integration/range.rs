@@ -534,7 +534,7 @@ fn local_uncommitted_adds_the_working_tree() {
 fn a_base_that_does_not_exist_is_a_clear_error() {
     let repo = layout();
     let run = repo.quest().args(["--base", "no-such-branch"]).run();
-    assert_eq!(run.code, 4);
+    assert_eq!(run.code, 11);
     assert_eq!(
         run.stderr,
         "error: failed to find base revision `no-such-branch` in the repository\n"

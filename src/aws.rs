@@ -1,0 +1,96 @@
+//! The seam around the AWS SDK: one shared configuration from the standard chain, a runtime,
+//! a count of the calls made (printed under `--verbose`), and one way to turn an SDK error into
+//! a one-line message.
+//!
+//! Region, credentials and endpoint come from `aws-config`'s default chain: the environment
+//! (`AWS_ACCESS_KEY_ID`, `AWS_REGION`, `AWS_ENDPOINT_URL`, ...), profiles, and web identity
+//! (`AWS_WEB_IDENTITY_TOKEN_FILE` + `AWS_ROLE_ARN`, as CircleCI's OIDC sets up). Nothing here
+//! knows of any test server.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use crate::error::{Error, Result};
+
+/// A loaded AWS configuration and the count of calls made through it.
+#[derive(Debug, Clone)]
+pub struct Aws {
+    pub config: aws_config::SdkConfig,
+    calls: Arc<AtomicUsize>,
+}
+
+impl Aws {
+    /// Loads the standard chain; `region` overrides the chain's region (a state bucket's own).
+    pub async fn load(region: Option<&str>) -> Aws {
+        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+        if let Some(region) = region {
+            loader = loader.region(aws_config::Region::new(region.to_owned()));
+        }
+        Aws {
+            config: loader.load().await,
+            calls: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
+    /// The region the chain resolved, if any.
+    pub fn region(&self) -> Option<String> {
+        self.config.region().map(ToString::to_string)
+    }
+
+    /// Fails with a clear sentence when the chain found no region: every AWS call needs one.
+    pub fn require_region(&self) -> Result<String> {
+        self.region().ok_or_else(|| Error::Aws {
+            action: "choose an AWS region".into(),
+            message: "no region is configured (set AWS_REGION or a profile's region)".into(),
+        })
+    }
+
+    /// Counts one API call; call it once before each request.
+    pub fn count(&self) {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The calls counted so far.
+    pub fn calls(&self) -> usize {
+        self.calls.load(Ordering::Relaxed)
+    }
+}
+
+/// A runtime for the deploy commands. Current-thread: the work is one request at a time.
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Tool {
+            action: "start the async runtime".into(),
+            message: e.to_string(),
+        })
+}
+
+/// An SDK error as one line: the service's code and message when there is one, else the whole
+/// chain of causes; missing credentials said plainly.
+pub fn message<E>(error: &E) -> String
+where
+    E: std::error::Error,
+{
+    let full = aws_sdk_ecs::error::DisplayErrorContext(error).to_string();
+    if full.contains("no providers in chain provided credentials")
+        || full.contains("failed to load credentials")
+        || full.contains("CredentialsNotLoaded")
+    {
+        return "no AWS credentials were found (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or AWS_ROLE_ARN with AWS_WEB_IDENTITY_TOKEN_FILE)".into();
+    }
+    crate::path::one_line(&full)
+}
+
+/// Wraps an SDK error of `action` as [`Error::Aws`].
+pub fn error<E>(action: impl Into<String>) -> impl FnOnce(E) -> Error
+where
+    E: std::error::Error,
+{
+    let action = action.into();
+    move |e| Error::Aws {
+        action,
+        message: message(&e),
+    }
+}

@@ -1,0 +1,135 @@
+//! `deploy`, `rollback`, `bootstrap` and `outputs` before any engine runs: target lookup,
+//! kinds, the unchanged-target rule and flag validation.
+
+use crate::support::Repo;
+
+fn repo() -> Repo {
+    let repo = Repo::new();
+    repo.write(
+        ".quest-changes.yml",
+        "version: 1\ntargets:\n  service:\n    kind: ecs-service\n    paths: [\"app/**\"]\n  infra:\n    kind: terraform\n    paths: [\"terraform/**\"]\n  docs:\n    kind: custom\n    paths: [\"docs/**\"]\n",
+    )
+    .write("app/index.js", "1\n")
+    .write("terraform/main.tf", "\n")
+    .write("docs/a.md", "a\n");
+    repo.commit("base");
+    repo
+}
+
+#[test]
+fn an_unknown_target_is_a_usage_error_naming_the_targets() {
+    let repo = repo();
+    let run = repo.quest().args(["deploy", "nope"]).run();
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        "error: no target is named `nope` (the configuration has: service, infra, docs)\n"
+    );
+}
+
+#[test]
+fn an_unchanged_target_deploys_nothing_and_says_why() {
+    let repo = repo();
+    let base = repo.head();
+    repo.write("docs/a.md", "b\n");
+    repo.commit("docs only");
+    let run = repo
+        .quest()
+        .args(["deploy", "service", "--base", &base])
+        .run()
+        .ok();
+    assert!(
+        run.stderr.contains("service: the range ")
+            && run
+                .stderr
+                .contains("did not change this target, so there is nothing to deploy"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stdout, "");
+}
+
+#[test]
+fn a_custom_target_has_no_deployment() {
+    let repo = repo();
+    let base = repo.head();
+    repo.write("docs/a.md", "b\n");
+    repo.commit("docs");
+    let run = repo.quest().args(["deploy", "docs", "--base", &base]).run();
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stderr,
+        "error: docs: a custom target has no deployment of its own; the pipeline runs it\n"
+    );
+}
+
+#[test]
+fn commands_check_the_kind_of_their_target() {
+    let repo = repo();
+    let run = repo.quest().args(["rollback", "infra"]).run();
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        run.stderr,
+        "error: rollback works on ecs-service targets, and `infra` is terraform\n"
+    );
+    let run = repo.quest().args(["outputs", "service"]).run();
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        run.stderr,
+        "error: outputs works on terraform targets, and `service` is ecs-service\n"
+    );
+    let run = repo
+        .quest()
+        .args(["bootstrap", "--target", "service"])
+        .run();
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        run.stderr,
+        "error: bootstrap creates the state bucket of a terraform target, and `service` is ecs-service\n"
+    );
+}
+
+#[test]
+fn detailed_exitcode_needs_plan_only() {
+    let repo = repo();
+    let run = repo
+        .quest()
+        .args(["deploy", "infra", "--detailed-exitcode"])
+        .run();
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        run.stderr,
+        "error: --detailed-exitcode needs --plan-only (it reports whether the plan has changes)\n"
+    );
+}
+
+#[test]
+fn deployment_keys_belong_to_their_kind() {
+    let repo = Repo::new();
+    repo.write(
+        ".quest-changes.yml",
+        "version: 1\ntargets:\n  infra:\n    kind: terraform\n    root: tf\n    scan: {fail_on: HIGH}\n",
+    )
+    .write("tf/main.tf", "\n");
+    repo.commit("c");
+    let run = repo.quest().arg("config").run();
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .ends_with("targets.infra.scan: only `ecs-service` targets have `scan`\n"),
+        "{}",
+        run.stderr
+    );
+    repo.write(
+        ".quest-changes.yml",
+        "version: 1\ntargets:\n  svc:\n    kind: ecs-service\n    paths: [\"app/**\"]\n    rollout: {poll: 5}\n",
+    );
+    let run = repo.quest().arg("config").run();
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("targets.svc.rollout.poll: `5` has no unit"),
+        "{}",
+        run.stderr
+    );
+}
