@@ -1,30 +1,131 @@
-//! The service deployment of an `ecs-service` target (issue #5): resolve the ECR repository,
-//! log in, build and push the image tagged with the commit, gate on its scan, register a task
-//! definition revision pinned to the digest, update the service, watch the rollout and roll
-//! back on failure.
+//! The service deployment of an `ecs-service` target (issue #5), in order: the image
+//! (`image`: resolve the ECR repository, log in, build and push tagged with the commit, or find
+//! it already there), the scan gate (`scan`), then the rollout (`rollout`: a task definition
+//! revision pinned to the digest, one `UpdateService`, the watch, the rollback on failure).
+//! This file only orders the steps; each lives in its own file.
 
+pub mod image;
+pub mod rollout;
+pub mod scan;
+
+use crate::aws::Aws;
+use crate::config::TargetSettings;
 use crate::deploy::context::Context;
+use crate::deploy::settings::ServiceDeploy;
 use crate::error::{Error, Result};
 
-/// `deploy <target>` for an `ecs-service` target.
+/// The image a deployment rolls out: exactly one digest in one repository.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Image {
+    /// The repository URI as the ECR API gives it (`<registry>/<name>`).
+    pub repository_uri: String,
+    /// The ECR repository name.
+    pub repository: String,
+    /// `sha256:...`, as ECR reports it for the pushed manifest.
+    pub digest: String,
+    /// The full commit SHA, the primary tag.
+    pub tag: String,
+}
+
+impl Image {
+    /// `<repository URI>@<digest>`: what the task definition points at.
+    pub fn pinned(&self) -> String {
+        format!("{}@{}", self.repository_uri, self.digest)
+    }
+}
+
+/// The cluster, service and container of a target, resolved (from `ecs` or `ecs.from`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EcsNames {
+    pub cluster: String,
+    pub service: String,
+    pub container: String,
+}
+
+/// The deployment settings of an `ecs-service` target, or why it cannot deploy.
+pub fn settings<'a>(ctx: &Context<'a>) -> Result<&'a ServiceDeploy> {
+    match &ctx.target.settings {
+        TargetSettings::EcsService { deploy, .. } => Ok(deploy),
+        _ => Err(Error::Deploy {
+            target: ctx.target_name.to_owned(),
+            message: "only ecs-service targets have a service deployment".into(),
+        }),
+    }
+}
+
+/// The ECR repository name and the ECS names of the target. Values missing from `ecs` come
+/// from the outputs of the terraform target that `ecs.from` names.
+pub fn names(ctx: &Context<'_>, deploy: &ServiceDeploy) -> Result<(String, EcsNames)> {
+    let missing = |key: &str| Error::Deploy {
+        target: ctx.target_name.to_owned(),
+        message: format!("the target has no `{key}` section, so it cannot deploy"),
+    };
+    let ecs = deploy.ecs.as_ref().ok_or_else(|| missing("ecs"))?;
+    let image = deploy.image.as_ref().ok_or_else(|| missing("image"))?;
+    let incomplete = |key: &str| Error::Deploy {
+        target: ctx.target_name.to_owned(),
+        message: format!("`ecs.{key}` is not set (and no `ecs.from` gives it)"),
+    };
+    let repository = image
+        .repository
+        .clone()
+        .ok_or_else(|| incomplete("repository"))?;
+    Ok((
+        repository,
+        EcsNames {
+            cluster: ecs.cluster.clone().ok_or_else(|| incomplete("cluster"))?,
+            service: ecs.service.clone().ok_or_else(|| incomplete("service"))?,
+            container: ecs
+                .container
+                .clone()
+                .ok_or_else(|| incomplete("container"))?,
+        },
+    ))
+}
+
+/// `deploy <target>` for an `ecs-service` target: image, scan gate, rollout.
 pub fn deploy(ctx: &Context<'_>) -> Result<()> {
-    Err(not_built(ctx))
+    let deploy = settings(ctx)?;
+    let (repository, names) = names(ctx, deploy)?;
+    let runtime = crate::aws::runtime()?;
+    runtime.block_on(async {
+        let aws = Aws::load(None).await;
+        let result = async {
+            let image = image::publish(ctx, &aws, deploy, &repository).await?;
+            scan::gate(ctx, &aws, deploy, &image).await?;
+            rollout::deploy(ctx, &aws, deploy, &names, &image).await
+        }
+        .await;
+        if ctx.verbose {
+            eprintln!("{}: {} AWS calls", ctx.target_name, aws.calls());
+        }
+        result
+    })
 }
 
 /// `rollback <target>`: back to the revision before the running one that last completed.
 pub fn rollback(ctx: &Context<'_>) -> Result<()> {
-    Err(not_built(ctx))
+    let deploy = settings(ctx)?;
+    let (_, names) = names(ctx, deploy)?;
+    let runtime = crate::aws::runtime()?;
+    runtime.block_on(async {
+        let aws = Aws::load(None).await;
+        let result = rollout::rollback(ctx, &aws, deploy, &names).await;
+        if ctx.verbose {
+            eprintln!("{}: {} AWS calls", ctx.target_name, aws.calls());
+        }
+        result
+    })
 }
 
 /// `--since deployed`: the commit whose full SHA tags the image the service runs now, if the
-/// service runs such an image.
+/// service runs an image deployed that way.
 pub fn deployed_commit(ctx: &Context<'_>) -> Result<Option<String>> {
-    Err(not_built(ctx))
-}
-
-fn not_built(ctx: &Context<'_>) -> Error {
-    Error::Deploy {
-        target: ctx.target_name.to_owned(),
-        message: "the service deployment is not built yet".into(),
-    }
+    let deploy = settings(ctx)?;
+    let (_, names) = names(ctx, deploy)?;
+    let runtime = crate::aws::runtime()?;
+    runtime.block_on(async {
+        let aws = Aws::load(None).await;
+        rollout::deployed_commit(ctx, &aws, &names).await
+    })
 }
