@@ -6,7 +6,7 @@
 use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 
-use crate::cli::{Action, ColorChoice, CommentSettings, DeploySettings, Format, Settings};
+use crate::cli::{Action, ColorChoice, CommentSettings, DeploySettings, Format, Settings, Since};
 use crate::config::{self, Config};
 use crate::deploy;
 use crate::diff::Status;
@@ -329,7 +329,15 @@ fn detect(settings: &Settings, env: &Environment) -> Result<(Config, Report)> {
         env: env.clone(),
     };
     let mut notes = Vec::new();
-    let report = report::detect(&repo, &config, &request, settings.uncommitted, &mut notes);
+    let report = report::detect(&repo, &config, &request, settings.uncommitted, &mut notes)
+        .and_then(|mut report| {
+            if settings.since == Since::Deployed && !report.range.uncertain {
+                let bases =
+                    deployed_bases(settings, env, &repo, &config, &request, &report, &mut notes)?;
+                report::apply_deployed(&repo, &config, &mut report, bases, &mut notes)?;
+            }
+            Ok(report)
+        });
     for note in &notes {
         eprintln!("note: {}", crate::path::one_line(note));
     }
@@ -344,6 +352,61 @@ fn detect(settings: &Settings, env: &Environment) -> Result<(Config, Report)> {
         );
     }
     Ok((config, report))
+}
+
+/// `--since deployed`: for each target with a deployment, the commit it runs now. A target that
+/// cannot say (a `custom` target, one without `ecs`/`state`) keeps the pushed range, with a note.
+fn deployed_bases(
+    settings: &Settings,
+    env: &Environment,
+    repo: &git2::Repository,
+    config: &Config,
+    request: &Request,
+    report: &Report,
+    notes: &mut Vec<String>,
+) -> Result<Vec<(String, report::Deployed)>> {
+    if settings.uncommitted {
+        return Err(Error::Usage(
+            "--since deployed compares commits, so it cannot take --uncommitted".into(),
+        ));
+    }
+    let mut bases = Vec::new();
+    for (name, target) in &config.targets {
+        let ctx = context(settings, env, repo, config, name, report.range.head)?;
+        let found = match &target.settings {
+            config::TargetSettings::EcsService { deploy, .. }
+                if deploy.ecs.is_some() && deploy.image.is_some() =>
+            {
+                deploy::service::deployed_commit(&ctx)?
+                    .map(|sha| (sha, "the commit of the image the service runs"))
+            }
+            config::TargetSettings::Terraform { deploy, .. } if deploy.state.is_some() => {
+                deploy::infra::deployed_commit(&ctx)?
+                    .map(|sha| (sha, "the commit of the root's last apply"))
+            }
+            config::TargetSettings::Custom => continue,
+            _ => {
+                notes.push(format!(
+                    "targets.{name}: --since deployed needs the target's deployment settings (`ecs` and `image`, or `state`); it keeps the pushed range"
+                ));
+                continue;
+            }
+        };
+        let deployed = match found {
+            None => report::Deployed::Unknown(
+                "nothing deployed by quest-changes yet, so everything is new".into(),
+            ),
+            Some((sha, reason)) => match crate::range::find_commit(repo, request, &sha, notes)? {
+                Some(oid) => report::Deployed::Commit(oid, reason.into()),
+                None => report::Deployed::Unknown(format!(
+                    "the deployed commit {} is not in this repository's history",
+                    crate::path::one_line(&sha)
+                )),
+            },
+        };
+        bases.push((name.clone(), deployed));
+    }
+    Ok(bases)
 }
 
 /// `comment`: renders the body from detection and posts it as the pull request's one summary

@@ -97,6 +97,25 @@ pub fn resolve(repo: &Repository, request: &Request, notes: &mut Vec<String>) ->
     ctx.resolve()
 }
 
+/// Finds the commit a full SHA names (a deployed commit), deepening a shallow clone like the
+/// range does; `None` when it is not in the repository's history.
+pub fn find_commit(
+    repo: &Repository,
+    request: &Request,
+    sha: &str,
+    notes: &mut Vec<String>,
+) -> Result<Option<Oid>> {
+    if !is_full_sha(sha) {
+        return Ok(None);
+    }
+    let mut ctx = Context {
+        repo,
+        request,
+        notes,
+    };
+    ctx.find_or_fetch(sha)
+}
+
 struct Context<'a> {
     repo: &'a Repository,
     request: &'a Request,

@@ -87,6 +87,76 @@ pub fn detect(
     })
 }
 
+/// Where a target's range starts under `--since deployed`, as found by its engine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Deployed {
+    /// The commit the target runs now (checked to be in the repository).
+    Commit(git2::Oid, String),
+    /// What it runs is not known (never deployed, or a commit not in this history): the target
+    /// is marked changed, for the reason given.
+    Unknown(String),
+}
+
+/// Re-routes each target in `bases` over its own range, `<deployed commit>..head`, instead of
+/// the pushed range. A target whose deployed commit is unknown is changed: its deployment
+/// must not be skipped on a guess.
+pub fn apply_deployed(
+    repo: &Repository,
+    config: &Config,
+    report: &mut Report,
+    bases: Vec<(String, Deployed)>,
+    notes: &mut Vec<String>,
+) -> Result<()> {
+    let head = report.range.head;
+    let mut routed: std::collections::HashMap<git2::Oid, Routing> = Default::default();
+    for (name, deployed) in bases {
+        let (result, since) = match deployed {
+            Deployed::Unknown(reason) => {
+                let mut result = match report.routing.get(&name) {
+                    Some(r) => r.clone(),
+                    None => continue,
+                };
+                result.changed = true;
+                (
+                    result,
+                    crate::route::TargetBase {
+                        commit: None,
+                        reason,
+                    },
+                )
+            }
+            Deployed::Commit(base, reason) => {
+                if !routed.contains_key(&base) {
+                    let router = router(repo, config, head, Some(base), notes)?;
+                    let changes = if base == head {
+                        Vec::new()
+                    } else {
+                        diff::changes(repo, Some(base), Side::Commit(head))?
+                    };
+                    routed.insert(base, router.route(&changes, false));
+                }
+                let Some(result) = routed.get(&base).and_then(|r| r.get(&name)).cloned() else {
+                    continue;
+                };
+                (
+                    result,
+                    crate::route::TargetBase {
+                        commit: Some(base),
+                        reason,
+                    },
+                )
+            }
+        };
+        if let Some(slot) = report.routing.get_mut(&name) {
+            *slot = crate::route::TargetResult {
+                since: Some(since),
+                ..result
+            };
+        }
+    }
+    Ok(())
+}
+
 /// The routing table of `config`, with the image inputs of every `ecs-service` target that has
 /// a `build` section read from the `head` and `base` commits. Warnings go to `notes`.
 pub fn router(

@@ -90,6 +90,17 @@ pub struct TargetResult {
     pub changed: bool,
     /// The changed files routed to this target, in diff order. A rename is listed by its new path.
     pub files: Vec<RepoPath>,
+    /// Set under `--since deployed`: where this target's own range started, and why.
+    pub since: Option<TargetBase>,
+}
+
+/// A target's own base under `--since deployed`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetBase {
+    /// The commit the target runs now; `None` when it is unknown, and the target is changed.
+    pub commit: Option<git2::Oid>,
+    /// Why this base, in a few words (`the image the service runs`, `nothing deployed yet`).
+    pub reason: String,
 }
 
 /// The routing result for every target, in configuration order.
@@ -234,6 +245,7 @@ impl Router {
                     kind: target.kind,
                     changed: all_changed || !files.is_empty(),
                     files,
+                    since: None,
                 };
                 (target.name.clone(), result)
             })

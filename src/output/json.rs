@@ -60,6 +60,14 @@ struct ChangeDoc {
 struct TargetDoc {
     kind: &'static str,
     changed: bool,
+    /// The base this target's files were routed from: the range's, or under `--since
+    /// deployed` the commit the target runs now (null: unknown, so the target is changed).
+    base: Option<String>,
+    /// `range`, or `deployed` under `--since deployed`.
+    base_source: &'static str,
+    /// Under `--since deployed`: why this base.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    base_reason: Option<String>,
     files: Vec<String>,
     /// Indices into `changes` of the same files: exact for names that are not UTF-8.
     changes: Vec<usize>,
@@ -110,6 +118,16 @@ pub fn render(report: &Report, plan: Option<&[TargetPlan]>) -> String {
                     TargetDoc {
                         kind: r.kind.as_str(),
                         changed: r.changed,
+                        base: match &r.since {
+                            Some(since) => since.commit.map(|c| c.to_string()),
+                            None => report.range.base.map(|b| b.to_string()),
+                        },
+                        base_source: if r.since.is_some() {
+                            "deployed"
+                        } else {
+                            "range"
+                        },
+                        base_reason: r.since.as_ref().map(|s| s.reason.clone()),
                         files: r.files.iter().map(|f| f.lossy()).collect(),
                         changes: r
                             .files

@@ -37,10 +37,13 @@ pub fn render(report: &Report, style: Style) -> String {
         };
         let count = result.files.len();
         let files = if count == 1 { "file" } else { "files" };
-        let uncertain = if report.range.uncertain {
-            " (uncertain range)"
-        } else {
-            ""
+        let uncertain = match &result.since {
+            Some(since) => match since.commit {
+                Some(c) => format!(" (since deployed {})", &c.to_string()[..12]),
+                None => format!(" (since deployed: {})", since.reason),
+            },
+            None if report.range.uncertain => " (uncertain range)".to_owned(),
+            None => String::new(),
         };
         let _ = writeln!(
             out,

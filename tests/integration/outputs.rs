@@ -69,8 +69,8 @@ fn json_has_the_documented_shape() {
                 {"path": "docs/guide.md", "status": "modified"}
             ],
             "targets": {
-                "service": {"kind": "ecs-service", "changed": true, "files": ["app/server.js"], "changes": [0]},
-                "infra": {"kind": "terraform", "changed": false, "files": [], "changes": []}
+                "service": {"kind": "ecs-service", "changed": true, "base": before, "base_source": "range", "files": ["app/server.js"], "changes": [0]},
+                "infra": {"kind": "terraform", "changed": false, "base": before, "base_source": "range", "files": [], "changes": []}
             },
             "matrix": [{"target": "service", "kind": "ecs-service"}]
         })
