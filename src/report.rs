@@ -126,14 +126,14 @@ pub fn apply_deployed(
                 )
             }
             Deployed::Commit(base, reason) => {
-                if !routed.contains_key(&base) {
+                if let std::collections::hash_map::Entry::Vacant(slot) = routed.entry(base) {
                     let router = router(repo, config, head, Some(base), notes)?;
                     let changes = if base == head {
                         Vec::new()
                     } else {
                         diff::changes(repo, Some(base), Side::Commit(head))?
                     };
-                    routed.insert(base, router.route(&changes, false));
+                    slot.insert(router.route(&changes, false));
                 }
                 let Some(result) = routed.get(&base).and_then(|r| r.get(&name)).cloned() else {
                     continue;
