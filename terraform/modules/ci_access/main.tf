@@ -1,9 +1,12 @@
 # Keyless CI access: CircleCI jobs exchange their OIDC token for short-lived
-# credentials of one of two roles, each pinned by its trust policy to one
-# organisation, one project, one repository and one branch.
+# credentials of one of three roles, each pinned by its trust policy to one
+# organisation, one project and one repository.
 #   service-deployer: push images and roll out new task definition revisions
-#                     of this one service (what quest-changes does);
-#   infra-deployer:   apply this environment's Terraform.
+#                     of this one service (what quest-changes does); deploy
+#                     branch only;
+#   infra-deployer:   apply this environment's Terraform; deploy branch only;
+#   infra-planner:    plan it, read-only, from any branch of the project (the
+#                     pull request pipelines that plan and comment).
 
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
@@ -24,6 +27,14 @@ locals {
     "user", "*",
     "vcs-origin", var.circleci.vcs_origin,
     "vcs-ref", "refs/heads/${var.circleci.branch}",
+  ])
+  # The planner: the same project and origin, any branch (pull request pipelines).
+  planner_subject = join("/", [
+    "org", var.circleci.organization_id,
+    "project", var.circleci.project_id,
+    "user", "*",
+    "vcs-origin", var.circleci.vcs_origin,
+    "vcs-ref", "refs/heads/*",
   ])
 
   state_bucket_arn = "arn:${local.partition}:s3:::${var.state.bucket}"
@@ -84,11 +95,13 @@ data "aws_iam_policy_document" "service_deployer" {
       "ecr:BatchCheckLayerAvailability",
       "ecr:BatchGetImage",
       "ecr:CompleteLayerUpload",
+      "ecr:DescribeImageScanFindings",
       "ecr:DescribeImages",
       "ecr:DescribeRepositories",
       "ecr:GetDownloadUrlForLayer",
       "ecr:InitiateLayerUpload",
       "ecr:PutImage",
+      "ecr:StartImageScan",
       "ecr:UploadLayerPart",
     ]
     resources = [var.service.ecr_repository_arn]
@@ -97,8 +110,10 @@ data "aws_iam_policy_document" "service_deployer" {
   statement {
     sid = "TaskDefinitions"
     # Register/Describe/DeregisterTaskDefinition have no resource-level permissions.
+    # ListTaskDefinitions finds the revision a rollback returns to.
     actions = [
       "ecs:DescribeTaskDefinition",
+      "ecs:ListTaskDefinitions",
       "ecs:RegisterTaskDefinition",
     ]
     resources = ["*"]
@@ -179,9 +194,13 @@ data "aws_iam_policy_document" "infra_deployer" {
   }
 
   statement {
-    sid       = "StateObject"
-    actions   = ["s3:GetObject", "s3:PutObject"]
-    resources = ["${local.state_bucket_arn}/${var.state.key}"]
+    sid     = "StateObject"
+    actions = ["s3:GetObject", "s3:PutObject"]
+    # The state, and the marker quest-changes writes beside it after an apply.
+    resources = [
+      "${local.state_bucket_arn}/${var.state.key}",
+      "${local.state_bucket_arn}/${var.state.key}.quest-changes.json",
+    ]
   }
 
   statement {
@@ -313,4 +332,102 @@ resource "aws_iam_role_policy" "infra_deployer" {
   name   = "apply-${var.name_prefix}-terraform"
   role   = aws_iam_role.infra_deployer.id
   policy = data.aws_iam_policy_document.infra_deployer.json
+}
+
+# --- infra-planner ----------------------------------------------------------------------
+
+data "aws_iam_policy_document" "planner_trust" {
+  statement {
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+
+    principals {
+      type        = "Federated"
+      identifiers = [local.oidc_provider_arn]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "${local.oidc_host}:aud"
+      values   = [var.circleci.organization_id]
+    }
+
+    condition {
+      test     = "StringLike"
+      variable = "${local.oidc_host}:sub"
+      values   = [local.planner_subject]
+    }
+  }
+}
+
+resource "aws_iam_role" "infra_planner" {
+  count = var.create_planner_role ? 1 : 0
+
+  name                 = "${var.name_prefix}-circleci-infra-planner"
+  description          = "CircleCI (${var.circleci.vcs_origin}, any branch): plan the ${var.name_prefix} Terraform, read-only"
+  assume_role_policy   = data.aws_iam_policy_document.planner_trust.json
+  max_session_duration = var.max_session_duration
+}
+
+# A plan refreshes every resource, so the planner reads everything AWS's ReadOnlyAccess
+# allows; it writes only the state lock (Terraform takes it even to plan). Secret values
+# stay out of reach of pull request code: Secrets Manager values are denied, and SSM
+# SecureString values cannot be decrypted unless planner_decrypt_key_arns says so.
+resource "aws_iam_role_policy_attachment" "infra_planner_read_only" {
+  count = var.create_planner_role ? 1 : 0
+
+  role       = aws_iam_role.infra_planner[0].name
+  policy_arn = "arn:${local.partition}:iam::aws:policy/ReadOnlyAccess"
+}
+
+data "aws_iam_policy_document" "infra_planner" {
+  statement {
+    sid       = "StateBucket"
+    actions   = ["s3:ListBucket", "s3:GetBucketVersioning"]
+    resources = [local.state_bucket_arn]
+  }
+
+  statement {
+    sid     = "StateAndMarkerRead"
+    actions = ["s3:GetObject"]
+    resources = [
+      "${local.state_bucket_arn}/${var.state.key}",
+      "${local.state_bucket_arn}/${var.state.key}.quest-changes.json",
+    ]
+  }
+
+  statement {
+    sid       = "StateLockObject"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+    resources = ["${local.state_bucket_arn}/${var.state.key}.tflock"]
+  }
+
+  statement {
+    sid       = "NoSecretValues"
+    effect    = "Deny"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = ["*"]
+  }
+
+  dynamic "statement" {
+    for_each = length(var.planner_decrypt_key_arns) > 0 ? [1] : []
+    content {
+      sid       = "DecryptSsmParameters"
+      actions   = ["kms:Decrypt"]
+      resources = var.planner_decrypt_key_arns
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["ssm.${local.region}.amazonaws.com"]
+      }
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "infra_planner" {
+  count = var.create_planner_role ? 1 : 0
+
+  name   = "plan-${var.name_prefix}-terraform"
+  role   = aws_iam_role.infra_planner[0].id
+  policy = data.aws_iam_policy_document.infra_planner.json
 }

@@ -12,3 +12,8 @@ output "infra_deployer_role_arn" {
   description = "Role a CircleCI job assumes to run terraform plan/apply for this environment."
   value       = aws_iam_role.infra_deployer.arn
 }
+
+output "infra_planner_role_arn" {
+  description = "Role a pull request pipeline assumes to run a read-only terraform plan (null when create_planner_role is false)."
+  value       = one(aws_iam_role.infra_planner[*].arn)
+}

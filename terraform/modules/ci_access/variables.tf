@@ -98,3 +98,15 @@ variable "state" {
     error_message = "state.bucket must be a bucket name and state.key a non-empty key without a leading slash."
   }
 }
+
+variable "create_planner_role" {
+  description = "Create the read-only infra-planner role that pull request pipelines (any branch of the project) assume to plan and comment."
+  type        = bool
+  default     = true
+}
+
+variable "planner_decrypt_key_arns" {
+  description = "KMS keys whose SSM SecureString parameters the planner may decrypt while refreshing (through SSM only). Empty: a plan that refreshes such a parameter fails for the planner, which keeps secret values away from pull request code."
+  type        = list(string)
+  default     = []
+}

@@ -80,3 +80,8 @@ output "infra_deployer_role_arn" {
   description = "Role CircleCI assumes to apply this Terraform, or null when CI access is disabled."
   value       = one(module.ci_access[*].infra_deployer_role_arn)
 }
+
+output "infra_planner_role_arn" {
+  description = "Role pull request pipelines assume to plan this Terraform read-only, or null when CI access or the planner is disabled."
+  value       = one(module.ci_access[*].infra_planner_role_arn)
+}
