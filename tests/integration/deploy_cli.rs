@@ -133,3 +133,46 @@ fn deployment_keys_belong_to_their_kind() {
         run.stderr
     );
 }
+
+#[test]
+fn since_deployed_keeps_the_pushed_range_for_targets_without_deployment_settings() {
+    let repo = repo();
+    let base = repo.head();
+    repo.write("app/index.js", "2\n");
+    repo.commit("app");
+    let run = repo
+        .quest()
+        .args(["--since", "deployed", "--base", &base, "--format", "json"])
+        .run()
+        .ok();
+    let doc = run.json();
+    assert_eq!(doc["targets"]["service"]["changed"], true);
+    assert_eq!(doc["targets"]["service"]["base_source"], "range");
+    assert_eq!(doc["targets"]["service"]["base"], base.as_str());
+    assert_eq!(doc["targets"]["docs"]["base_source"], "range");
+    assert!(
+        run.stderr.contains(
+            "note: targets.service: --since deployed needs the target's deployment settings (`ecs` and `image`, or `state`); it keeps the pushed range"
+        ) && run.stderr.contains("note: targets.infra: --since deployed needs"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn since_deployed_does_not_take_uncommitted() {
+    let repo = repo();
+    repo.write(
+        ".quest-changes.yml",
+        "version: 1\ntargets:\n  infra:\n    kind: terraform\n    root: terraform\n    state: {bucket: b, key: k, region: us-east-1}\n",
+    );
+    let run = repo
+        .quest()
+        .args(["--since", "deployed", "--uncommitted"])
+        .run();
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        "error: --since deployed compares commits, so it cannot take --uncommitted\n"
+    );
+}
