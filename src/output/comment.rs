@@ -6,9 +6,7 @@
 //! saying how many files were left out; only a summary that cannot fit even without it is cut
 //! at the end. Every mermaid label is entity-escaped and quoted, and node ids are generated
 //! (`n0`, `t0`), so no folder or target name can break the chart, close the code fence or open
-//! HTML. Per-target details (an `ecs-service` target's image tag and scan verdict, a `terraform`
-//! target's plan summary) belong after the targets table and are cut before it; they come with
-//! the deployment issues, and so do the jobs the chart will lead to.
+//! HTML. The chart goes on from each changed target to the jobs of its kind.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -65,15 +63,20 @@ pub fn render(report: &Report) -> String {
     text
 }
 
-/// A mermaid flowchart from each changed folder to the changed targets its files route to;
+/// A mermaid flowchart from each changed folder to the changed targets its files route to, and
+/// on to their jobs;
 /// with an uncertain range, from one node that says so to every target. Empty when nothing
 /// deploys.
 fn chart(report: &Report) -> String {
-    let targets: Vec<(&str, &[crate::path::RepoPath])> = report
+    let changed: Vec<(&str, &crate::route::TargetResult)> = report
         .routing
         .iter()
         .filter(|(_, r)| r.changed)
-        .map(|(name, r)| (name.as_str(), r.files.as_slice()))
+        .map(|(name, r)| (name.as_str(), r))
+        .collect();
+    let targets: Vec<(&str, &[crate::path::RepoPath])> = changed
+        .iter()
+        .map(|(name, r)| (*name, r.files.as_slice()))
         .collect();
     if targets.is_empty() {
         return String::new();
@@ -81,6 +84,27 @@ fn chart(report: &Report) -> String {
     let mut out = String::from("\n```mermaid\nflowchart LR\n");
     for (i, (name, _)) in targets.iter().enumerate() {
         let _ = writeln!(out, "  t{i}[\"{}\"]", label(name));
+    }
+    // Each target leads to the jobs of its kind (the orb's job names).
+    let mut kinds: Vec<crate::config::TargetKind> = Vec::new();
+    for (i, (_, result)) in changed.iter().enumerate() {
+        let k = match kinds.iter().position(|k| *k == result.kind) {
+            Some(k) => k,
+            None => {
+                kinds.push(result.kind);
+                let k = kinds.len() - 1;
+                let jobs = match result.kind {
+                    crate::config::TargetKind::EcsService => {
+                        "deploy_service: build, scan gate, roll out"
+                    }
+                    crate::config::TargetKind::Terraform => "plan_infra, then apply_infra",
+                    crate::config::TargetKind::Custom => "the pipeline's own jobs",
+                };
+                let _ = writeln!(out, "  j{k}[\"{}\"]", label(jobs));
+                k
+            }
+        };
+        let _ = writeln!(out, "  t{i} --> j{k}");
     }
     if report.range.uncertain {
         let _ = writeln!(out, "  u[\"uncertain range: every target\"]");

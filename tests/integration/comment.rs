@@ -184,6 +184,13 @@ fn creates_the_comment_when_there_is_none() {
     assert!(body.contains("` app/server.js `"), "{body}");
     assert!(body.contains("```mermaid\nflowchart LR\n"), "{body}");
     assert!(body.contains("  n0[\"app\"]\n  n0 --> t0\n"), "{body}");
+    // The chart goes on from the target to the jobs of its kind.
+    assert!(
+        body.contains(
+            "  j0[\"deploy_service#58; build#44; scan gate#44; roll out\"]\n  t0 --> j0\n"
+        ),
+        "{body}"
+    );
     for request in hub.requests() {
         let header = |name: &str| {
             request
