@@ -88,6 +88,8 @@ struct Answer {
     retry_after: Option<String>,
     ratelimit_remaining: Option<String>,
     ratelimit_reset: Option<String>,
+    /// The `Link` header: pagination (`rel="next"`).
+    link: Option<String>,
     body: String,
 }
 
@@ -147,10 +149,16 @@ impl GitHub {
                 &format!("/repos/{slug}/issues/{number}/comments?per_page={PER_PAGE}&page={page}"),
                 &action,
             )?;
+            // GitHub says whether a page follows in `Link`; a server that sends no `Link` at
+            // all ends with a short page.
+            let next = answer
+                .link
+                .as_deref()
+                .map(|link| link.split(',').any(|part| part.contains("rel=\"next\"")));
             let value = self.success(answer, &action)?;
             let items = value.as_array().cloned().unwrap_or_default();
             all.extend(items.iter().filter_map(Comment::from_json));
-            if items.len() < PER_PAGE {
+            if !next.unwrap_or(items.len() >= PER_PAGE) {
                 break;
             }
         }
@@ -271,6 +279,7 @@ impl GitHub {
         let retry_after = header("retry-after");
         let ratelimit_remaining = header("x-ratelimit-remaining");
         let ratelimit_reset = header("x-ratelimit-reset");
+        let link = header("link");
         let body = response
             .body_mut()
             .read_to_string()
@@ -283,6 +292,7 @@ impl GitHub {
             retry_after,
             ratelimit_remaining,
             ratelimit_reset,
+            link,
             body,
         })
     }
@@ -333,6 +343,7 @@ mod tests {
             retry_after: retry_after.map(str::to_owned),
             ratelimit_remaining: remaining.map(str::to_owned),
             ratelimit_reset: reset.map(|r| r.to_string()),
+            link: None,
             body: String::new(),
         }
     }

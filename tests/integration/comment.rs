@@ -53,6 +53,28 @@ impl Hub {
         )
     }
 
+    /// Page `page` with a `Link` header, naming a next page or not, as GitHub does.
+    fn linked_page(&self, page: u32, comments: Vec<Value>, next: bool) -> &Hub {
+        let mut link = format!("<{COMMENTS}?per_page=100&page=1>; rel=\"first\"");
+        if next {
+            link.push_str(&format!(
+                ", <{COMMENTS}?per_page=100&page={}>; rel=\"next\"",
+                page + 1
+            ));
+        }
+        self.mount(
+            Mock::given(method("GET"))
+                .and(path(COMMENTS))
+                .and(query_param("per_page", "100"))
+                .and(query_param("page", page.to_string()))
+                .respond_with(
+                    ResponseTemplate::new(200)
+                        .insert_header("link", link.as_str())
+                        .set_body_json(Value::Array(comments)),
+                ),
+        )
+    }
+
     fn accept_create(&self) -> &Hub {
         self.mount(
             Mock::given(method("POST"))
@@ -271,6 +293,29 @@ fn follows_pages_until_it_finds_ours_on_the_third() {
             "per_page=100&page=3"
         ]
     );
+}
+
+#[test]
+fn the_link_header_decides_whether_another_page_follows() {
+    let (repo, base) = changed_repo();
+    let hub = Hub::new();
+    let full = (1..=100)
+        .map(|id| comment(id, "chatter", "alice"))
+        .collect::<Vec<_>>();
+    // A short page that still names a next page, then a full last page without one.
+    hub.user("quest-bot")
+        .linked_page(1, full[..10].to_vec(), true)
+        .linked_page(2, full.clone(), false)
+        .accept_create();
+    comment_cmd(&repo, &base, &hub).run().ok();
+    let pages: Vec<String> = hub
+        .requests()
+        .iter()
+        .filter(|r| r.url.path() == COMMENTS && r.method.as_str() == "GET")
+        .map(|r| r.url.query().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(pages, ["per_page=100&page=1", "per_page=100&page=2"]);
+    assert_eq!(hub.writes(), ["POST /repos/o/r/issues/7/comments"]);
 }
 
 #[test]
