@@ -418,6 +418,27 @@ fn validate(file: ConfigFile, source: &Path) -> Result<Config, Error> {
             },
         );
     }
+    for (name, target) in &targets {
+        let TargetSettings::EcsService { deploy, .. } = &target.settings else {
+            continue;
+        };
+        if let Some(from) = deploy.ecs.as_ref().and_then(|e| e.from.as_ref()) {
+            match targets.get(from).map(|t: &Target| t.kind) {
+                Some(TargetKind::Terraform) => {}
+                Some(kind) => {
+                    return Err(fail(format!(
+                        "targets.{name}.ecs.from: `{from}` is a {} target; it must be a terraform target",
+                        kind.as_str()
+                    )))
+                }
+                None => {
+                    return Err(fail(format!(
+                        "targets.{name}.ecs.from: there is no target `{from}`"
+                    )))
+                }
+            }
+        }
+    }
     Ok(Config {
         source: source.to_owned(),
         default_branch: file.default_branch.clone(),
@@ -576,11 +597,19 @@ fn service_deploy(
             platform,
             extra_tags,
         }) => {
-            non_empty_name(
-                repository,
-                &format!("targets.{name}.image.repository"),
-                fail,
-            )?;
+            match repository {
+                Some(repository) => non_empty_name(
+                    repository,
+                    &format!("targets.{name}.image.repository"),
+                    fail,
+                )?,
+                None if target.ecs.as_ref().is_some_and(|e| e.from.is_some()) => {}
+                None => {
+                    return Err(fail(format!(
+                        "targets.{name}.image.repository: required unless `ecs.from` names a terraform target"
+                    )))
+                }
+            }
             if let Some(registry) = registry {
                 non_empty_name(registry, &format!("targets.{name}.image.registry"), fail)?;
             }
@@ -599,7 +628,7 @@ fn service_deploy(
                 }
             }
             Some(ImageSettings {
-                repository: Some(repository.clone()),
+                repository: repository.clone(),
                 registry: registry.clone(),
                 platform: platform.clone().unwrap_or_else(|| "linux/amd64".to_owned()),
                 extra_tags: extra_tags.clone(),

@@ -16,7 +16,9 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 pub struct ImageFile {
     /// The ECR repository name; its URI comes from the ECR API, never assembled by hand.
-    pub repository: String,
+    /// Optional with `ecs.from`, whose outputs give `ecr_repository_name`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repository: Option<String>,
     /// Push to this registry host (`host[:port]`) instead of the ECR repository's own, for
     /// registries other than ECR. Tags and digests are still looked up in ECR.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -176,3 +176,34 @@ fn since_deployed_does_not_take_uncommitted() {
         "error: --since deployed compares commits, so it cannot take --uncommitted\n"
     );
 }
+
+#[test]
+fn ecs_from_must_name_a_terraform_target_and_fills_what_is_missing() {
+    let repo = Repo::new();
+    let write = |ecs: &str| {
+        repo.write(
+            ".quest-changes.yml",
+            &format!("version: 1\ntargets:\n  svc:\n    kind: ecs-service\n    build: {{context: app}}\n    image: {{platform: linux/amd64}}\n    ecs: {ecs}\n  infra:\n    kind: terraform\n    root: tf\n  docs:\n    kind: custom\n    paths: [\"docs/**\"]\n"),
+        );
+    };
+    repo.write("app/Dockerfile", "FROM scratch\n")
+        .write("tf/main.tf", "\n");
+    write("{from: nope}");
+    repo.commit("c");
+    let config_error = |expected: &str| {
+        let run = repo.quest().arg("config").run();
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        assert!(run.stderr.ends_with(expected), "{}", run.stderr);
+    };
+    config_error("targets.svc.ecs.from: there is no target `nope`\n");
+    write("{from: docs}");
+    config_error(
+        "targets.svc.ecs.from: `docs` is a custom target; it must be a terraform target\n",
+    );
+    write("{cluster: c, service: s, container: x}");
+    config_error(
+        "targets.svc.image.repository: required unless `ecs.from` names a terraform target\n",
+    );
+    write("{from: infra, container: app}");
+    repo.quest().arg("config").run().ok();
+}

@@ -53,8 +53,9 @@ pub fn settings<'a>(ctx: &Context<'a>) -> Result<&'a ServiceDeploy> {
     }
 }
 
-/// The ECR repository name and the ECS names of the target. Values missing from `ecs` come
-/// from the outputs of the terraform target that `ecs.from` names.
+/// The ECR repository name and the ECS names of the target. Values missing from `ecs` (and
+/// `image.repository`) come from the outputs of the terraform target that `ecs.from` names:
+/// `cluster_name`, `service_name`, `container_name`, `ecr_repository_name`.
 pub fn names(ctx: &Context<'_>, deploy: &ServiceDeploy) -> Result<(String, EcsNames)> {
     let missing = |key: &str| Error::Deploy {
         target: ctx.target_name.to_owned(),
@@ -62,25 +63,61 @@ pub fn names(ctx: &Context<'_>, deploy: &ServiceDeploy) -> Result<(String, EcsNa
     };
     let ecs = deploy.ecs.as_ref().ok_or_else(|| missing("ecs"))?;
     let image = deploy.image.as_ref().ok_or_else(|| missing("image"))?;
-    let incomplete = |key: &str| Error::Deploy {
-        target: ctx.target_name.to_owned(),
-        message: format!("`ecs.{key}` is not set (and no `ecs.from` gives it)"),
+    let outputs = match &ecs.from {
+        Some(from) => from_outputs(ctx, from)?,
+        None => serde_json::Map::new(),
     };
-    let repository = image
-        .repository
-        .clone()
-        .ok_or_else(|| incomplete("repository"))?;
+    let pick = |given: &Option<String>, key: &str, output: &str| -> Result<String> {
+        if let Some(value) = given {
+            return Ok(value.clone());
+        }
+        match outputs.get(output).map(|o| &o["value"]) {
+            Some(serde_json::Value::String(value)) if !value.is_empty() => Ok(value.clone()),
+            _ => Err(Error::Deploy {
+                target: ctx.target_name.to_owned(),
+                message: match &ecs.from {
+                    Some(from) => format!(
+                        "`{key}` is not set, and the outputs of `{from}` have no string `{output}`"
+                    ),
+                    None => format!("`{key}` is not set (and no `ecs.from` gives it)"),
+                },
+            }),
+        }
+    };
+    let repository = pick(&image.repository, "image.repository", "ecr_repository_name")?;
     Ok((
         repository,
         EcsNames {
-            cluster: ecs.cluster.clone().ok_or_else(|| incomplete("cluster"))?,
-            service: ecs.service.clone().ok_or_else(|| incomplete("service"))?,
-            container: ecs
-                .container
-                .clone()
-                .ok_or_else(|| incomplete("container"))?,
+            cluster: pick(&ecs.cluster, "ecs.cluster", "cluster_name")?,
+            service: pick(&ecs.service, "ecs.service", "service_name")?,
+            container: pick(&ecs.container, "ecs.container", "container_name")?,
         },
     ))
+}
+
+/// `terraform output -json` of the terraform target `from`, as a map of name to
+/// `{value, type, sensitive}`.
+fn from_outputs(
+    ctx: &Context<'_>,
+    from: &str,
+) -> Result<serde_json::Map<String, serde_json::Value>> {
+    let target = ctx.config.targets.get(from).ok_or_else(|| Error::Deploy {
+        target: ctx.target_name.to_owned(),
+        message: format!("`ecs.from` names `{from}`, which is not a target"),
+    })?;
+    let source = Context {
+        target_name: from,
+        target,
+        ..*ctx
+    };
+    let text = crate::deploy::infra::outputs(&source)?;
+    match serde_json::from_str(&text) {
+        Ok(serde_json::Value::Object(map)) => Ok(map),
+        _ => Err(Error::Deploy {
+            target: ctx.target_name.to_owned(),
+            message: format!("the outputs of `{from}` are not a JSON object"),
+        }),
+    }
 }
 
 /// `deploy <target>` for an `ecs-service` target: image, scan gate, rollout.
