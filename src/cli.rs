@@ -148,6 +148,11 @@ pub struct CommentArgs {
     /// The GitHub API root. Default: GITHUB_API_URL, else https://api.github.com.
     #[arg(long, value_name = "URL")]
     pub api_url: Option<String>,
+
+    /// Where `deploy --plan-only` saved plan summaries: each changed terraform target's summary
+    /// for this commit joins the comment.
+    #[arg(long, env = "QUEST_PLAN_DIR", value_name = "DIR")]
+    pub plan_dir: Option<PathBuf>,
 }
 
 /// The flags of `deploy`.
@@ -255,6 +260,7 @@ pub struct CommentSettings {
     pub repo_slug: Option<String>,
     pub pr: Option<u64>,
     pub api_url: Option<String>,
+    pub plan_dir: Option<PathBuf>,
     /// Print the body instead of posting it.
     pub dry_run: bool,
 }
@@ -313,6 +319,7 @@ impl Cli {
                     repo_slug: args.repo_slug.filter(|s| !s.is_empty()),
                     pr: args.pr,
                     api_url: args.api_url.filter(|s| !s.is_empty()),
+                    plan_dir: args.plan_dir.filter(|p| !p.as_os_str().is_empty()),
                     dry_run,
                 })
             }

@@ -412,8 +412,9 @@ fn deployed_bases(
 /// `comment`: renders the body from detection and posts it as the pull request's one summary
 /// comment, or with `--dry-run` prints it and sends nothing.
 fn post_comment(settings: &Settings, comment: &CommentSettings, env: &Environment) -> Result<()> {
-    let (_, report) = detect(settings, env)?;
-    let body = output::comment::render(&report);
+    let (config, report) = detect(settings, env)?;
+    let details = comment_details(&config, &report, comment.plan_dir.as_deref())?;
+    let body = output::comment::render(&report, &details);
     if comment.dry_run {
         return emit(settings, &body);
     }
@@ -450,6 +451,61 @@ fn post_comment(settings: &Settings, comment: &CommentSettings, env: &Environmen
         settings,
         &format!("{done} the summary comment on {slug}#{number}: {url}\n"),
     )
+}
+
+/// The details of each changed target for the comment: the image tag of an `ecs-service`
+/// target, and the saved plan summary of a `terraform` target when one was made for this
+/// commit (a summary of another commit is never shown as this one's).
+fn comment_details(
+    config: &Config,
+    report: &Report,
+    plan_dir: Option<&Path>,
+) -> Result<Vec<output::comment::Detail>> {
+    use output::comment::Detail;
+    let head = report.range.head.to_string();
+    let mut details = Vec::new();
+    for name in report
+        .routing
+        .iter()
+        .filter(|(_, r)| r.changed)
+        .map(|(name, _)| name)
+    {
+        let Some(target) = config.targets.get(name) else {
+            continue;
+        };
+        match &target.settings {
+            config::TargetSettings::EcsService { deploy, .. } => details.push(Detail::Image {
+                target: name.clone(),
+                repository: deploy.image.as_ref().and_then(|i| i.repository.clone()),
+                tag: head.clone(),
+            }),
+            config::TargetSettings::Terraform { .. } => {
+                let saved = match plan_dir {
+                    Some(dir) => deploy::plan_summary::SavedSummary::load(dir, name)?,
+                    None => None,
+                };
+                details.push(match saved {
+                    Some(saved) if saved.commit == head => Detail::Plan {
+                        target: name.clone(),
+                        summary: saved.summary,
+                    },
+                    Some(saved) => Detail::NoPlan {
+                        target: name.clone(),
+                        why: format!(
+                            "the saved plan is of commit {}, not of this head; it is not shown",
+                            saved.commit.get(..12).unwrap_or(&saved.commit)
+                        ),
+                    },
+                    None => Detail::NoPlan {
+                        target: name.clone(),
+                        why: "no plan was saved for this commit (run `deploy --plan-only` with the same plan directory first)".into(),
+                    },
+                });
+            }
+            config::TargetSettings::Custom => {}
+        }
+    }
+    Ok(details)
 }
 
 /// The configuration: `--config`; else the file at the repository root (in a bare clone, in

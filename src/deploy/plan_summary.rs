@@ -11,7 +11,10 @@ use std::fmt::Write as _;
 use serde_json::Value;
 
 /// What a plan does to one resource.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Action {
     /// Destroyed and created again (either order).
     Replace,
@@ -52,7 +55,7 @@ impl Action {
 }
 
 /// The summary of one plan.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PlanSummary {
     /// Every changed resource address with its action, risky ones first, then by address.
     pub resources: Vec<(Action, String)>,
@@ -192,6 +195,46 @@ impl PlanSummary {
             );
         }
         out
+    }
+}
+
+/// A summary saved beside the plan, for the pull request comment: the commit it was planned
+/// at and the summary (addresses and actions only, never a value).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SavedSummary {
+    pub target: String,
+    pub commit: String,
+    pub summary: PlanSummary,
+}
+
+impl SavedSummary {
+    /// `<dir>/<target>.summary.json`.
+    pub fn path(dir: &std::path::Path, target: &str) -> std::path::PathBuf {
+        dir.join(format!("{target}.summary.json"))
+    }
+
+    /// Writes the summary into `dir` (created if missing).
+    pub fn save(&self, dir: &std::path::Path) -> crate::Result<()> {
+        std::fs::create_dir_all(dir).map_err(crate::Error::io("create", dir))?;
+        let path = Self::path(dir, &self.target);
+        let text = serde_json::to_string_pretty(self).unwrap_or_default();
+        std::fs::write(&path, text).map_err(crate::Error::io("write", path.clone()))
+    }
+
+    /// The summary saved in `dir` for `target`, if there is one.
+    pub fn load(dir: &std::path::Path, target: &str) -> crate::Result<Option<SavedSummary>> {
+        let path = Self::path(dir, target);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(crate::Error::io("read", path)(e)),
+        };
+        serde_json::from_str(&text).map(Some).map_err(|e| {
+            crate::Error::Usage(format!(
+                "{} is not a plan summary quest-changes wrote: {e}",
+                crate::path::one_line(&path.display().to_string())
+            ))
+        })
     }
 }
 

@@ -23,12 +23,34 @@ const MAX_FOLDERS: usize = 30;
 /// Characters of a name kept in a chart label.
 const MAX_LABEL: usize = 60;
 
+/// What a changed target's section of the comment shows besides the table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Detail {
+    /// An `ecs-service` target: the image its deployment builds and pushes.
+    Image {
+        target: String,
+        repository: Option<String>,
+        tag: String,
+    },
+    /// A `terraform` target with a plan saved for this commit.
+    Plan {
+        target: String,
+        summary: crate::deploy::plan_summary::PlanSummary,
+    },
+    /// A `terraform` target with no plan for this commit yet.
+    NoPlan { target: String, why: String },
+}
+
+/// Addresses listed per plan at most; the rest are counted.
+const MAX_ADDRESSES: usize = 50;
+
 /// Renders the comment body.
-pub fn render(report: &Report) -> String {
+pub fn render(report: &Report, details: &[Detail]) -> String {
     let head = format!(
-        "{}{}",
+        "{}{}{}",
         markdown::header(report),
-        markdown::targets_table(report)
+        markdown::targets_table(report),
+        details_section(details)
     );
     let tail = format!("{}{}", chart(report), markdown::range_line(report));
     let body = |shown: usize| format!("{head}{}{tail}", markdown::files_table(report, shown));
@@ -61,6 +83,109 @@ pub fn render(report: &Report) -> String {
     let mut text: String = cut.chars().take(keep).collect();
     text.push_str(&note);
     text
+}
+
+/// The details of each changed target, after the table: the image tag, the plan summary
+/// (counts, risky destroys and replaces first, addresses as code spans, never a value).
+fn details_section(details: &[Detail]) -> String {
+    use crate::deploy::plan_summary::Action;
+    let code = |text: &str| crate::path::RepoPath::from(text).markdown_code();
+    let mut out = String::new();
+    for detail in details {
+        match detail {
+            Detail::Image {
+                target,
+                repository,
+                tag,
+            } => {
+                let image = match repository {
+                    Some(r) => format!("{r}:{tag}"),
+                    None => tag.clone(),
+                };
+                let _ = writeln!(
+                    out,
+                    "\n**{}**: builds image {}, gated on its scan, then rolled out with a new task definition revision pinned to its digest.",
+                    markdown::escape_text(target),
+                    code(&image)
+                );
+            }
+            Detail::NoPlan { target, why } => {
+                let _ = writeln!(
+                    out,
+                    "\n**{}**: {}",
+                    markdown::escape_text(target),
+                    markdown::escape_text(why)
+                );
+            }
+            Detail::Plan { target, summary } => {
+                let _ = writeln!(
+                    out,
+                    "\n**{}**: {}",
+                    markdown::escape_text(target),
+                    markdown::escape_text(&summary.headline())
+                );
+                let risky: Vec<_> = summary
+                    .resources
+                    .iter()
+                    .filter(|(a, _)| a.is_risky())
+                    .collect();
+                if !risky.is_empty() {
+                    let _ = writeln!(
+                        out,
+                        "\n> **Warning:** {} resource{} destroyed or replaced:",
+                        risky.len(),
+                        if risky.len() == 1 { " is" } else { "s are" }
+                    );
+                }
+                if summary.has_changes() {
+                    out.push_str("\n| action | resource |\n| --- | --- |\n");
+                    for (action, address) in summary.resources.iter().take(MAX_ADDRESSES) {
+                        let name = match action {
+                            Action::Replace | Action::Destroy => {
+                                format!("**{}**", action.as_str())
+                            }
+                            _ => action.as_str().to_owned(),
+                        };
+                        let _ = writeln!(out, "| {name} | {} |", code(address));
+                    }
+                    if summary.resources.len() > MAX_ADDRESSES {
+                        let _ = writeln!(
+                            out,
+                            "\n_and {} more resources_",
+                            summary.resources.len() - MAX_ADDRESSES
+                        );
+                    }
+                }
+                if !summary.drift.is_empty() {
+                    let _ = writeln!(
+                        out,
+                        "\nChanged outside Terraform since the last apply: {}",
+                        summary
+                            .drift
+                            .iter()
+                            .take(MAX_ADDRESSES)
+                            .map(|(a, _)| code(a))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    );
+                }
+                if !summary.outputs.is_empty() {
+                    let _ = writeln!(
+                        out,
+                        "\nOutputs that change: {}",
+                        summary
+                            .outputs
+                            .iter()
+                            .take(MAX_ADDRESSES)
+                            .map(|(n, _)| code(n))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    );
+                }
+            }
+        }
+    }
+    out
 }
 
 /// A mermaid flowchart from each changed folder to the changed targets its files route to, and

@@ -717,3 +717,92 @@ fn dry_run_needs_neither_token_nor_pull_request() {
         .ok();
     assert!(run.stdout.starts_with(MARKER));
 }
+
+#[test]
+fn the_body_carries_the_image_tag_and_the_saved_plan_of_this_commit_only() {
+    let repo = layout();
+    let base = repo.head();
+    repo.write("app/server.js", "console.log('changed')\n")
+        .write("terraform/main.tf", "# changed\n");
+    repo.commit("both");
+    let head = repo.head();
+    let plans = tempfile::tempdir().unwrap();
+    let summary = |commit: &str| {
+        json!({
+            "target": "infra",
+            "commit": commit,
+            "summary": {
+                "resources": [
+                    ["replace", "aws_lb.public"],
+                    ["destroy", "aws_iam_role.old[\"`@team <b>`\"]"],
+                    ["create", "aws_s3_bucket.logs"]
+                ],
+                "drift": [["aws_ecs_service.quest", "update"]],
+                "outputs": [["service_url", "update"]]
+            }
+        })
+        .to_string()
+    };
+    std::fs::write(plans.path().join("infra.summary.json"), summary(&head)).unwrap();
+    let body = repo
+        .quest()
+        .args(["comment", "--dry-run", "--base", &base])
+        .arg("--plan-dir")
+        .arg(plans.path())
+        .run()
+        .ok()
+        .stdout;
+    let image = format!("` {head} `");
+    assert!(
+        body.contains(&format!("**service**: builds image {image}")),
+        "{body}"
+    );
+    assert!(
+        body.contains("**infra**: Plan&#58; 2 to add, 0 to change, 2 to destroy."),
+        "{body}"
+    );
+    assert!(
+        body.contains("> **Warning:** 2 resources are destroyed or replaced:"),
+        "{body}"
+    );
+    assert!(
+        body.contains("| **replace** | ` aws_lb.public ` |"),
+        "{body}"
+    );
+    assert!(
+        body.contains("| **destroy** | `` \"aws_iam_role.old[\\\"`@team <b>`\\\"]\" `` |"),
+        "{body}"
+    );
+    assert!(
+        body.contains("| create | ` aws_s3_bucket.logs ` |"),
+        "{body}"
+    );
+    assert!(
+        body.contains("Changed outside Terraform since the last apply: ` aws_ecs_service.quest `"),
+        "{body}"
+    );
+    assert!(
+        body.contains("Outputs that change: ` service_url `"),
+        "{body}"
+    );
+    // Risky first: the table lists the replace and the destroy before the create.
+    assert!(body.find("aws_lb.public").unwrap() < body.find("aws_s3_bucket.logs").unwrap());
+
+    // A summary planned at another commit is never shown as this one's.
+    std::fs::write(plans.path().join("infra.summary.json"), summary(&base)).unwrap();
+    let body = repo
+        .quest()
+        .args(["comment", "--dry-run", "--base", &base])
+        .env("QUEST_PLAN_DIR", plans.path().display().to_string())
+        .run()
+        .ok()
+        .stdout;
+    assert!(!body.contains("aws_lb.public"), "{body}");
+    assert!(
+        body.contains(&format!(
+            "**infra**: the saved plan is of commit {}, not of this head&#59; it is not shown",
+            &base[..12]
+        )),
+        "{body}"
+    );
+}
