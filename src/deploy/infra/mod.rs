@@ -134,7 +134,7 @@ fn run(
             return runtime.block_on(lock::held(aws, name, root.state));
         }
         Error::Tool {
-            action: format!("terraform {step} of {name} in `{}`", root.root),
+            action: format!("run terraform {step} for {name} in `{}`", root.root),
             message: failure.reason,
         }
     };
@@ -172,6 +172,19 @@ fn run(
     }
     if !decision.apply {
         eprintln!("{name}: stopping after the plan: {}", decision.reason);
+        return Ok(());
+    }
+    if planned == Planned::NoChanges {
+        // Nothing to apply, and the root matches this commit: the marker says so, so
+        // `--since deployed` starts here next time.
+        let plan_hash = fingerprint::hash(&saved.plan)?;
+        let marker = marker::Marker::now(&head, &plan_hash, &summary);
+        runtime.block_on(marker::write(aws, root.state, &marker))?;
+        saved.remove()?;
+        eprintln!(
+            "{name}: the plan has no changes, so there is nothing to apply; recorded commit {head} in `{}`",
+            crate::path::one_line(&marker::key(root.state))
+        );
         return Ok(());
     }
     eprintln!("{name}: applying the plan: {}", decision.reason);
@@ -374,7 +387,7 @@ pub fn outputs(ctx: &Context<'_>) -> Result<String> {
             return Err(runtime.block_on(lock::held(&aws, name, root.state)));
         }
         return Err(Error::Tool {
-            action: format!("terraform init of {name} in `{}`", root.root),
+            action: format!("run terraform init for {name} in `{}`", root.root),
             message: failure.reason,
         });
     }
