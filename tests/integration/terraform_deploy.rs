@@ -504,3 +504,48 @@ fn a_dry_run_prints_the_planned_steps_with_their_commands_and_runs_nothing() {
         );
     }
 }
+
+/// moto has one account, so a bucket of another account is a server answering HeadBucket 403.
+#[test]
+fn a_bucket_of_another_account_is_a_clear_error_and_is_not_touched() {
+    use wiremock::matchers::method;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = runtime.block_on(MockServer::start());
+    runtime.block_on(
+        Mock::given(method("HEAD"))
+            .respond_with(ResponseTemplate::new(403))
+            .mount(&server),
+    );
+    let repo = tf::repo();
+    let run = repo
+        .quest()
+        .env("AWS_ENDPOINT_URL", server.uri())
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_MAX_ATTEMPTS", "1")
+        .env("AWS_CONFIG_FILE", "/nonexistent/quest-changes-test")
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/quest-changes-test",
+        )
+        .args(["bootstrap", "--fix"])
+        .run();
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        format!("error: infra: the state bucket `{BUCKET}` exists but belongs to another account (or these credentials may not read it): HeadBucket answered 403\n")
+    );
+    let requests = runtime.block_on(server.received_requests()).unwrap();
+    assert!(
+        requests.iter().all(|r| r.method.as_str() == "HEAD"),
+        "only looked: {:?}",
+        requests
+            .iter()
+            .map(|r| r.method.to_string())
+            .collect::<Vec<_>>()
+    );
+}
