@@ -203,9 +203,11 @@ fn apply(
 ) -> Result<()> {
     let name = ctx.target_name;
     let plan_hash = fingerprint::hash(&saved.plan)?;
-    root.terraform
-        .apply(&saved.plan)?
-        .map_err(|f| failed("apply", f))?;
+    if let Err(failure) = root.terraform.apply(&saved.plan)? {
+        // A plan that failed to apply is stale to Terraform too: the next run plans again.
+        let _ = saved.remove();
+        return Err(failed("apply", failure));
+    }
     let marker = marker::Marker::now(&ctx.head.to_string(), &plan_hash, summary);
     runtime.block_on(marker::write(aws, root.state, &marker))?;
     saved.remove()?;
