@@ -549,3 +549,38 @@ fn a_bucket_of_another_account_is_a_clear_error_and_is_not_touched() {
             .collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn a_failed_apply_writes_no_marker_and_drops_its_plan() {
+    let (repo, moto, dir, rc) = setup();
+    plain_bucket(&moto);
+    // Made outside Terraform: the plan creates it, the apply meets ParameterAlreadyExists.
+    boto(
+        &moto,
+        "ssm.put_parameter(Name='/quest/keep', Value='x', Type='String')",
+    );
+    let plans = dir.path().join("plans");
+    let run = bounded(&quest(&repo, &moto, &rc).args([
+        "deploy",
+        "infra",
+        "--force",
+        "--plan-dir",
+        plans.to_str().unwrap(),
+    ]));
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let last = run.stderr.lines().last().unwrap();
+    assert!(
+        last.starts_with(
+            "error: failed to run terraform apply for infra in `infra`: creating SSM Parameter (/quest/keep): "
+        ) && last.contains("ParameterAlreadyExists"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        object(&moto, &format!("{KEY}.quest-changes.json")),
+        None,
+        "no marker: the next push plans again"
+    );
+    assert!(!plans.join("quest-infra.tfplan").exists());
+    assert!(!plans.join("quest-infra.fingerprint.json").exists());
+}
