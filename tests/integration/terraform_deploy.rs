@@ -337,8 +337,9 @@ fn terraform_plans_applies_on_main_records_the_marker_and_applies_a_saved_plan_o
         "the stale plan was not applied"
     );
 
-    // Planned again for this commit, then altered: refused too.
-    run(&[
+    // Planned again for this commit (plan-only on main: no apply, and it says why), then
+    // altered: refused too.
+    let replanned = run(&[
         "deploy",
         "infra",
         "--force",
@@ -347,6 +348,14 @@ fn terraform_plans_applies_on_main_records_the_marker_and_applies_a_saved_plan_o
         &plans_arg,
     ])
     .ok();
+    assert!(
+        replanned
+            .stderr
+            .ends_with("infra: stopping after the plan: --plan-only stops after the plan\n"),
+        "{}",
+        replanned.stderr
+    );
+    assert!(!replanned.stderr.contains("terraform apply"));
     let original = std::fs::read(&plan_file).unwrap();
     let mut altered = original.clone();
     altered.push(0);
