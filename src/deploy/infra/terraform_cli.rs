@@ -49,6 +49,9 @@ impl Terraform {
     /// `version -json`: Terraform 1.10 or newer, or OpenTofu 1.10 or newer.
     pub fn check_version(&self) -> Result<String> {
         let call = self.call(["version", "-json"]);
+        if self.verbose {
+            eprintln!("{}: $ {}", self.target, call.display());
+        }
         let finished = call.run().map_err(|_| Error::Tool {
             action: format!("run `{}`", call.display()),
             message: format!(
