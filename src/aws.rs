@@ -32,6 +32,14 @@ impl Aws {
         }
     }
 
+    /// Wraps a configuration built elsewhere (a caller with its own credentials and endpoint).
+    pub fn from_config(config: aws_config::SdkConfig) -> Aws {
+        Aws {
+            config,
+            calls: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
     /// The region the chain resolved, if any.
     pub fn region(&self) -> Option<String> {
         self.config.region().map(ToString::to_string)

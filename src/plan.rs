@@ -102,20 +102,7 @@ pub fn plan(config: &Config, routing: &Routing, head: Oid) -> Vec<TargetPlan> {
                     Step::UpdateService,
                     Step::WaitForRollout,
                 ],
-                TargetSettings::Terraform { root, .. } => {
-                    let plan_file = format!("quest-{name}.tfplan");
-                    vec![
-                        Step::TerraformInit { root: root.clone() },
-                        Step::TerraformPlan {
-                            root: root.clone(),
-                            plan_file: plan_file.clone(),
-                        },
-                        Step::TerraformApply {
-                            root: root.clone(),
-                            plan_file,
-                        },
-                    ]
-                }
+                TargetSettings::Terraform { root, .. } => terraform_steps(name, root),
                 TargetSettings::Custom => Vec::new(),
             };
             Some(TargetPlan {
@@ -125,4 +112,27 @@ pub fn plan(config: &Config, routing: &Routing, head: Oid) -> Vec<TargetPlan> {
             })
         })
         .collect()
+}
+
+/// The file name of target `name`'s saved plan, inside the plan directory.
+pub fn plan_file_name(name: &str) -> String {
+    format!("quest-{name}.tfplan")
+}
+
+/// The steps of a terraform target: what `--dry-run` prints and `deploy` runs.
+pub fn terraform_steps(name: &str, root: &str) -> Vec<Step> {
+    let plan_file = plan_file_name(name);
+    vec![
+        Step::TerraformInit {
+            root: root.to_owned(),
+        },
+        Step::TerraformPlan {
+            root: root.to_owned(),
+            plan_file: plan_file.clone(),
+        },
+        Step::TerraformApply {
+            root: root.to_owned(),
+            plan_file,
+        },
+    ]
 }

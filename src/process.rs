@@ -15,6 +15,8 @@ use crate::error::{Error, Result};
 #[derive(Debug)]
 pub struct Finished {
     pub success: bool,
+    /// The exit code; `None` when a signal ended the program.
+    pub code: Option<i32>,
     pub stdout: Vec<u8>,
     pub stderr: Vec<u8>,
 }
@@ -37,6 +39,7 @@ where
         })?;
     Ok(Finished {
         success: output.status.success(),
+        code: output.status.code(),
         stdout: output.stdout,
         stderr: output.stderr,
     })
@@ -152,6 +155,7 @@ impl Invocation {
         })?;
         Ok(Finished {
             success: status.success(),
+            code: status.code(),
             stdout: out,
             stderr: err,
         })

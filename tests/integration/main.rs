@@ -18,3 +18,5 @@ mod outputs;
 mod patterns;
 mod range;
 mod support;
+mod terraform_deploy;
+mod terraform_support;

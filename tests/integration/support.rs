@@ -216,6 +216,16 @@ impl Quest {
     }
 
     pub fn run(self) -> Run {
+        let out = self.command().output().expect("run quest-changes");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// The command this builder runs, for a caller that spawns it itself (with a timeout).
+    pub fn command(&self) -> Command {
         let mut cmd = Command::new(BIN);
         cmd.args(&self.args).current_dir(&self.cwd);
         for (key, _) in std::env::vars_os() {
@@ -231,12 +241,7 @@ impl Quest {
             }
         }
         cmd.envs(&self.env);
-        let out = cmd.output().expect("run quest-changes");
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        cmd
     }
 
     /// Runs with `--format json`, asserts success and returns the document.

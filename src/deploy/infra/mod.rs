@@ -1,11 +1,28 @@
 //! The infrastructure deployment of a `terraform` target (issue #6): state bootstrap, init,
 //! plan, summary, apply of the saved plan, the marker of the last apply, and outputs.
+//!
+//! This file only orders the steps; each lives in its own file: `terraform_cli` (the command
+//! line), `fingerprint` (the saved plan), `branch` (may this run apply), `lock` (who holds the
+//! state), `marker` (the last apply) and `bootstrap` (the state bucket).
 
-use std::path::PathBuf;
+pub mod bootstrap;
+pub mod branch;
+pub mod fingerprint;
+pub mod lock;
+pub mod marker;
+pub mod terraform_cli;
 
-use crate::config::Config;
+use std::path::{Path, PathBuf};
+
+use crate::aws::Aws;
+use crate::config::{Config, TargetKind, TargetSettings};
 use crate::deploy::context::Context;
+use crate::deploy::plan_summary::PlanSummary;
+use crate::deploy::settings::{StateFile, TerraformDeploy};
 use crate::error::{Error, Result};
+
+use fingerprint::SavedPlan;
+use terraform_cli::{Failure, Planned, Terraform};
 
 /// The switches of `deploy` that only a terraform target reads.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -22,36 +39,379 @@ pub struct Options {
     pub branch: Option<String>,
 }
 
+/// What one terraform target deploys from.
+struct Root<'a> {
+    deploy: &'a TerraformDeploy,
+    /// As configured, relative to the repository.
+    root: &'a str,
+    state: &'a StateFile,
+    terraform: Terraform,
+}
+
+fn root<'a>(ctx: &Context<'a>) -> Result<Root<'a>> {
+    let TargetSettings::Terraform { root, deploy, .. } = &ctx.target.settings else {
+        return Err(Error::Deploy {
+            target: ctx.target_name.to_owned(),
+            message: "only terraform targets have an infrastructure deployment".into(),
+        });
+    };
+    let state = deploy.state.as_ref().ok_or_else(|| Error::Deploy {
+        target: ctx.target_name.to_owned(),
+        message:
+            "the target has no `state` section (bucket, key, region), so it cannot init its backend"
+                .into(),
+    })?;
+    let base = ctx.workdir.unwrap_or(Path::new("."));
+    Ok(Root {
+        deploy,
+        root,
+        state,
+        terraform: Terraform {
+            binary: deploy.binary.clone(),
+            root: base.join(root),
+            target: ctx.target_name.to_owned(),
+            verbose: ctx.verbose,
+        },
+    })
+}
+
+/// The plan directory: `--plan-dir` (absolute from the current directory), else
+/// `<root>/.terraform/quest-changes`.
+fn plan_dir(options: &Options, terraform: &Terraform) -> PathBuf {
+    match &options.plan_dir {
+        Some(dir) if dir.is_absolute() => dir.clone(),
+        Some(dir) => std::env::current_dir()
+            .map(|cwd| cwd.join(dir))
+            .unwrap_or_else(|_| dir.clone()),
+        None => terraform.root.join(".terraform").join("quest-changes"),
+    }
+}
+
 /// `deploy <target>` for a `terraform` target.
-pub fn deploy(ctx: &Context<'_>, _options: &Options) -> Result<()> {
-    Err(not_built(ctx.target_name))
+pub fn deploy(ctx: &Context<'_>, options: &Options) -> Result<()> {
+    let root = root(ctx)?;
+    let name = ctx.target_name;
+    let branch = branch::current(options.branch.as_deref(), ctx.env, ctx.repo);
+    let decision = branch::decide(
+        options.plan_only,
+        options.apply,
+        branch.as_deref(),
+        &root.deploy.apply_on,
+    );
+    let saved = SavedPlan::new(&plan_dir(options, &root.terraform), name);
+    if ctx.dry_run {
+        print_dry_run(ctx, &root, &saved, &decision);
+        return Ok(());
+    }
+    ctx.require_workdir()?;
+    root.terraform.check_version()?;
+    if let Some(dir) = saved.plan.parent() {
+        std::fs::create_dir_all(dir).map_err(Error::io("create the plan directory", dir))?;
+    }
+    let runtime = crate::aws::runtime()?;
+    let aws = runtime.block_on(Aws::load(Some(&root.state.region)));
+    let result = run(ctx, &root, &saved, &decision, options, &aws, &runtime);
+    if ctx.verbose {
+        eprintln!("{name}: {} AWS calls", aws.calls());
+    }
+    result
+}
+
+fn run(
+    ctx: &Context<'_>,
+    root: &Root<'_>,
+    saved: &SavedPlan,
+    decision: &branch::Decision,
+    options: &Options,
+    aws: &Aws,
+    runtime: &tokio::runtime::Runtime,
+) -> Result<()> {
+    let name = ctx.target_name;
+    let head = ctx.head.to_string();
+    let tf = &root.terraform;
+    let failed = |step: &str, failure: Failure| -> Error {
+        if failure.lock_held {
+            return runtime.block_on(lock::held(aws, name, root.state));
+        }
+        Error::Tool {
+            action: format!("run terraform {step} for {name} in `{}`", root.root),
+            message: failure.reason,
+        }
+    };
+    tf.init(root.state)?.map_err(|f| failed("init", f))?;
+
+    if decision.apply && saved.exists() {
+        // The plan job saved it; apply exactly that plan, if it is this commit's and unaltered.
+        saved.verify(&head).map_err(|message| Error::StalePlan {
+            target: name.to_owned(),
+            message,
+        })?;
+        eprintln!(
+            "{name}: applying the plan saved for this commit ({})",
+            decision.reason
+        );
+        let summary = summarise(tf, &saved.plan)?;
+        print_summary(name, &summary);
+        return apply(ctx, root, saved, &summary, aws, runtime, &failed);
+    }
+
+    let planned = tf
+        .plan(&saved.plan, &root.deploy.var_files)?
+        .map_err(|f| failed("plan", f))?;
+    saved.seal(&head)?;
+    let summary = summarise(tf, &saved.plan)?;
+    print_summary(name, &summary);
+    if options.plan_only {
+        if options.detailed_exitcode && planned == Planned::Changes {
+            return Err(Error::PlanHasChanges {
+                target: name.to_owned(),
+            });
+        }
+        eprintln!("{name}: stopping after the plan: {}", decision.reason);
+        return Ok(());
+    }
+    if !decision.apply {
+        eprintln!("{name}: stopping after the plan: {}", decision.reason);
+        return Ok(());
+    }
+    if planned == Planned::NoChanges {
+        // Nothing to apply, and the root matches this commit: the marker says so, so
+        // `--since deployed` starts here next time.
+        let plan_hash = fingerprint::hash(&saved.plan)?;
+        let marker = marker::Marker::now(&head, &plan_hash, &summary);
+        runtime.block_on(marker::write(aws, root.state, &marker))?;
+        saved.remove()?;
+        eprintln!(
+            "{name}: the plan has no changes, so there is nothing to apply; recorded commit {head} in `{}`",
+            crate::path::one_line(&marker::key(root.state))
+        );
+        return Ok(());
+    }
+    eprintln!("{name}: applying the plan: {}", decision.reason);
+    apply(ctx, root, saved, &summary, aws, runtime, &failed)
+}
+
+/// Applies the saved plan, then records the marker and removes the plan (it applies once).
+fn apply(
+    ctx: &Context<'_>,
+    root: &Root<'_>,
+    saved: &SavedPlan,
+    summary: &PlanSummary,
+    aws: &Aws,
+    runtime: &tokio::runtime::Runtime,
+    failed: &dyn Fn(&str, Failure) -> Error,
+) -> Result<()> {
+    let name = ctx.target_name;
+    let plan_hash = fingerprint::hash(&saved.plan)?;
+    if let Err(failure) = root.terraform.apply(&saved.plan)? {
+        // A plan that failed to apply is stale to Terraform too: the next run plans again.
+        let _ = saved.remove();
+        return Err(failed("apply", failure));
+    }
+    let marker = marker::Marker::now(&ctx.head.to_string(), &plan_hash, summary);
+    runtime.block_on(marker::write(aws, root.state, &marker))?;
+    saved.remove()?;
+    eprintln!(
+        "{name}: applied commit {}; recorded it in `{}`",
+        &marker.commit,
+        crate::path::one_line(&marker::key(root.state))
+    );
+    Ok(())
+}
+
+fn summarise(tf: &Terraform, plan: &Path) -> Result<PlanSummary> {
+    let json = tf.show_json(plan)?;
+    PlanSummary::from_json(&json).map_err(|e| Error::Tool {
+        action: format!("summarise the plan of {}", tf.target),
+        message: e.0,
+    })
+}
+
+/// The summary table on stdout: no attribute value, ever.
+fn print_summary(name: &str, summary: &PlanSummary) {
+    println!("{name}: {}", summary.to_text().trim_end());
+}
+
+/// The steps `--dry-run` prints, with the command lines they run.
+fn print_dry_run(
+    ctx: &Context<'_>,
+    root: &Root<'_>,
+    saved: &SavedPlan,
+    decision: &branch::Decision,
+) {
+    let tf = &root.terraform;
+    let steps = crate::plan::terraform_steps(ctx.target_name, root.root);
+    let commands = [
+        Terraform::init_args(root.state),
+        Terraform::plan_args(&saved.plan, &root.deploy.var_files),
+        Terraform::apply_args(&saved.plan),
+    ];
+    println!("{} (terraform): {} steps", ctx.target_name, steps.len());
+    for (i, (step, args)) in steps.iter().zip(commands).enumerate() {
+        println!("  {}. {}", i + 1, step.describe());
+        println!("     $ {}", tf.call(args).display());
+    }
+    let verdict = if decision.apply {
+        "applies"
+    } else {
+        "stops after the plan"
+    };
+    println!("  the run {verdict}: {}", decision.reason);
 }
 
 /// `bootstrap`: create or check the state bucket of `target`, or of every terraform target with
 /// a `state` section.
 pub fn bootstrap(
-    _config: &Config,
+    config: &Config,
     target: Option<&str>,
-    _fix: bool,
-    _dry_run: bool,
-    _verbose: bool,
+    fix: bool,
+    dry_run: bool,
+    verbose: bool,
 ) -> Result<()> {
-    Err(not_built(target.unwrap_or("bootstrap")))
+    let mut buckets: Vec<bootstrap::Bucket> = Vec::new();
+    for (name, t) in &config.targets {
+        if target.is_some_and(|only| only != name) || t.kind != TargetKind::Terraform {
+            continue;
+        }
+        let TargetSettings::Terraform { deploy, .. } = &t.settings else {
+            continue;
+        };
+        let Some(state) = &deploy.state else {
+            if target.is_some() {
+                return Err(Error::Deploy {
+                    target: name.clone(),
+                    message: "the target has no `state` section, so it has no bucket to bootstrap"
+                        .into(),
+                });
+            }
+            continue;
+        };
+        match buckets
+            .iter_mut()
+            .find(|b| b.name == state.bucket && b.region == state.region)
+        {
+            Some(bucket) => bucket.targets.push(name.clone()),
+            None => buckets.push(bootstrap::Bucket {
+                name: state.bucket.clone(),
+                region: state.region.clone(),
+                targets: vec![name.clone()],
+            }),
+        }
+    }
+    if buckets.is_empty() {
+        return Err(Error::Usage(
+            "no terraform target has a `state` section, so there is no bucket to bootstrap".into(),
+        ));
+    }
+    let runtime = crate::aws::runtime()?;
+    let mut weaker = Vec::new();
+    for bucket in &buckets {
+        let aws = runtime.block_on(Aws::load(Some(&bucket.region)));
+        let outcome = runtime.block_on(bootstrap::ensure(&aws, bucket, fix, dry_run));
+        if verbose {
+            eprintln!(
+                "bootstrap `{}`: {} AWS calls",
+                crate::path::one_line(&bucket.name),
+                aws.calls()
+            );
+        }
+        let outcome = outcome?;
+        print_bootstrap(bucket, &outcome, dry_run);
+        let bad = outcome.weaker();
+        if !bad.is_empty() {
+            weaker.push((bucket, bad));
+        }
+    }
+    if let Some((bucket, settings)) = weaker.first() {
+        let labels: Vec<&str> = settings.iter().map(|s| s.label()).collect();
+        return Err(Error::Deploy {
+            target: bucket.targets.join(", "),
+            message: format!(
+                "the state bucket `{}` has weaker settings than bootstrap makes ({}); run `quest-changes bootstrap --fix` to fix them",
+                crate::path::one_line(&bucket.name),
+                labels.join(", ")
+            ),
+        });
+    }
+    Ok(())
+}
+
+fn print_bootstrap(bucket: &bootstrap::Bucket, outcome: &bootstrap::Outcome, dry_run: bool) {
+    use bootstrap::Status;
+    let name = crate::path::one_line(&bucket.name);
+    println!(
+        "state bucket `{name}` ({}, for {}):",
+        bucket.region,
+        bucket.targets.join(", ")
+    );
+    for (setting, status) in &outcome.settings {
+        println!("  {:<24} {}", setting.label(), status.as_str());
+    }
+    let count = |wanted: Status| {
+        outcome
+            .settings
+            .iter()
+            .filter(|(_, s)| *s == wanted)
+            .count()
+    };
+    let verdict = if dry_run {
+        if count(Status::WouldSet) == 0 && count(Status::Weaker) == 0 {
+            "dry run: nothing to change".to_owned()
+        } else {
+            "dry run: nothing was written".to_owned()
+        }
+    } else if outcome.created {
+        "created the bucket with every setting".to_owned()
+    } else if count(Status::Fixed) > 0 {
+        format!("fixed {} setting(s)", count(Status::Fixed))
+    } else if count(Status::Weaker) > 0 {
+        format!(
+            "{} setting(s) weaker, left as they are",
+            count(Status::Weaker)
+        )
+    } else {
+        "nothing to change".to_owned()
+    };
+    println!("  {verdict}");
 }
 
 /// `outputs <target>`: `terraform output -json` of the root, as JSON text.
 pub fn outputs(ctx: &Context<'_>) -> Result<String> {
-    Err(not_built(ctx.target_name))
+    let root = root(ctx)?;
+    ctx.require_workdir()?;
+    root.terraform.check_version()?;
+    let name = ctx.target_name;
+    let init = root.terraform.init(root.state)?;
+    if let Err(failure) = init {
+        if failure.lock_held {
+            let runtime = crate::aws::runtime()?;
+            let aws = runtime.block_on(Aws::load(Some(&root.state.region)));
+            return Err(runtime.block_on(lock::held(&aws, name, root.state)));
+        }
+        return Err(Error::Tool {
+            action: format!("run terraform init for {name} in `{}`", root.root),
+            message: failure.reason,
+        });
+    }
+    let text = root.terraform.output_json()?;
+    // Reformatted from the parsed document, so what is printed is JSON whatever Terraform adds.
+    let doc: serde_json::Value = serde_json::from_str(&text).map_err(|e| Error::Tool {
+        action: format!("read `terraform output -json` of {name}"),
+        message: e.to_string(),
+    })?;
+    Ok(format!(
+        "{}\n",
+        serde_json::to_string_pretty(&doc).unwrap_or_default()
+    ))
 }
 
 /// `--since deployed`: the commit of the root's last successful apply, from the marker object.
 pub fn deployed_commit(ctx: &Context<'_>) -> Result<Option<String>> {
-    Err(not_built(ctx.target_name))
-}
-
-fn not_built(target: &str) -> Error {
-    Error::Deploy {
-        target: target.to_owned(),
-        message: "the infrastructure deployment is not built yet".into(),
-    }
+    let root = root(ctx)?;
+    let runtime = crate::aws::runtime()?;
+    runtime.block_on(async {
+        let aws = Aws::load(Some(&root.state.region)).await;
+        let found = marker::read(&aws, root.state).await?;
+        Ok(found.map(|m| m.commit))
+    })
 }

@@ -1,0 +1,116 @@
+//! Whether this run may apply: only on a branch in `apply_on`, or with `--apply`; never with
+//! `--plan-only`. The branch is `--branch` (`QUEST_BRANCH`), else the CI's branch variable
+//! (`CIRCLE_BRANCH`; `GITHUB_REF_NAME` on events other than pull requests, where it names the
+//! merge ref), else the branch checked out. Pure but for reading HEAD.
+
+use git2::Repository;
+
+use crate::range::Environment;
+
+/// The decision and the sentence that explains it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub apply: bool,
+    pub reason: String,
+}
+
+/// The branch being deployed, if one can be known.
+pub fn current(explicit: Option<&str>, env: &Environment, repo: &Repository) -> Option<String> {
+    let set = |key: &str| env.get(key).filter(|v| !v.is_empty()).cloned();
+    if let Some(branch) = explicit.filter(|b| !b.is_empty()) {
+        return Some(branch.to_owned());
+    }
+    if let Some(branch) = set("CIRCLE_BRANCH") {
+        return Some(branch);
+    }
+    let pull_request = env
+        .get("GITHUB_EVENT_NAME")
+        .is_some_and(|e| e.starts_with("pull_request"));
+    if !pull_request {
+        if let Some(branch) = set("GITHUB_REF_NAME") {
+            return Some(branch);
+        }
+    }
+    let head = repo.head().ok()?;
+    if !head.is_branch() {
+        return None;
+    }
+    head.shorthand().ok().map(str::to_owned)
+}
+
+/// Applies or not, and why.
+pub fn decide(
+    plan_only: bool,
+    forced: bool,
+    branch: Option<&str>,
+    apply_on: &[String],
+) -> Decision {
+    let listed = format!("apply_on: {}", apply_on.join(", "));
+    let shown = |b: &str| crate::path::one_line(b);
+    if plan_only {
+        return Decision {
+            apply: false,
+            reason: "--plan-only stops after the plan".into(),
+        };
+    }
+    if forced {
+        return Decision {
+            apply: true,
+            reason: "--apply was given".into(),
+        };
+    }
+    match branch {
+        Some(b) if apply_on.iter().any(|a| a == b) => Decision {
+            apply: true,
+            reason: format!("branch `{}` is in {listed}", shown(b)),
+        },
+        Some(b) => Decision {
+            apply: false,
+            reason: format!(
+                "branch `{}` is not in {listed} (--apply applies anyway)",
+                shown(b)
+            ),
+        },
+        None => Decision {
+            apply: false,
+            reason: format!(
+                "the branch is unknown (a detached HEAD and no CI branch variable; pass --branch), and only {listed} may apply"
+            ),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_listed_branches_apply_unless_forced_and_never_plan_only() {
+        let on = vec!["main".to_owned()];
+        assert!(decide(false, false, Some("main"), &on).apply);
+        let no = decide(false, false, Some("feature/x"), &on);
+        assert!(!no.apply);
+        assert_eq!(
+            no.reason,
+            "branch `feature/x` is not in apply_on: main (--apply applies anyway)"
+        );
+        assert!(decide(false, true, Some("feature/x"), &on).apply);
+        assert!(!decide(true, true, Some("main"), &on).apply);
+        assert!(!decide(false, false, None, &on).apply);
+    }
+
+    #[test]
+    fn the_ci_branch_wins_over_the_checkout_but_not_a_pull_requests_ref() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init(dir.path()).unwrap();
+        let mut env = Environment::new();
+        env.insert("GITHUB_REF_NAME".into(), "12/merge".into());
+        env.insert("GITHUB_EVENT_NAME".into(), "pull_request".into());
+        assert_eq!(current(None, &env, &repo), None);
+        env.insert("GITHUB_EVENT_NAME".into(), "push".into());
+        assert_eq!(current(None, &env, &repo).as_deref(), Some("12/merge"));
+        env.insert("CIRCLE_BRANCH".into(), "main".into());
+        assert_eq!(current(None, &env, &repo).as_deref(), Some("main"));
+        assert_eq!(current(Some("dev"), &env, &repo).as_deref(), Some("dev"));
+    }
+}
