@@ -208,9 +208,9 @@ pub struct SavedSummary {
 }
 
 impl SavedSummary {
-    /// `<dir>/<target>.summary.json`.
+    /// `<dir>/quest-<target>.summary.json`, beside the saved plan and its fingerprint.
     pub fn path(dir: &std::path::Path, target: &str) -> std::path::PathBuf {
-        dir.join(format!("{target}.summary.json"))
+        dir.join(format!("quest-{target}.summary.json"))
     }
 
     /// Writes the summary into `dir` (created if missing).

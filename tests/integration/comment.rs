@@ -743,7 +743,11 @@ fn the_body_carries_the_image_tag_and_the_saved_plan_of_this_commit_only() {
         })
         .to_string()
     };
-    std::fs::write(plans.path().join("infra.summary.json"), summary(&head)).unwrap();
+    std::fs::write(
+        plans.path().join("quest-infra.summary.json"),
+        summary(&head),
+    )
+    .unwrap();
     let body = repo
         .quest()
         .args(["comment", "--dry-run", "--base", &base])
@@ -789,7 +793,11 @@ fn the_body_carries_the_image_tag_and_the_saved_plan_of_this_commit_only() {
     assert!(body.find("aws_lb.public").unwrap() < body.find("aws_s3_bucket.logs").unwrap());
 
     // A summary planned at another commit is never shown as this one's.
-    std::fs::write(plans.path().join("infra.summary.json"), summary(&base)).unwrap();
+    std::fs::write(
+        plans.path().join("quest-infra.summary.json"),
+        summary(&base),
+    )
+    .unwrap();
     let body = repo
         .quest()
         .args(["comment", "--dry-run", "--base", &base])

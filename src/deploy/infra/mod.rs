@@ -161,6 +161,16 @@ fn run(
     saved.seal(&head)?;
     let summary = summarise(tf, &saved.plan)?;
     print_summary(name, &summary);
+    // For the pull request comment: the summary (addresses and actions, no value) of this
+    // commit's plan, beside the plan.
+    if let Some(dir) = saved.plan.parent() {
+        crate::deploy::plan_summary::SavedSummary {
+            target: name.to_owned(),
+            commit: head.clone(),
+            summary: summary.clone(),
+        }
+        .save(dir)?;
+    }
     if options.plan_only {
         if options.detailed_exitcode && planned == Planned::Changes {
             return Err(Error::PlanHasChanges {
