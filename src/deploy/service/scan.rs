@@ -1,21 +1,209 @@
-//! Step 5 of the service deployment: the scan gate. (Being built: issue #5.)
+//! Step 5 of the service deployment: the scan gate on exactly the pushed digest.
+//!
+//! Waits for ECR's scan of the digest until `scan.timeout`: basic scanning (a scan is started
+//! when none exists, as when scan on push is off; `LimitExceededException` means one ran
+//! recently, so it waits for that one) or enhanced scanning (Inspector, status `ACTIVE`). The
+//! findings are judged by `findings` (allow list, `fail_on`); the verdict is printed as a table
+//! on stderr, and a blocked image stops the deployment with [`Error::ScanBlocked`] before
+//! anything on ECS changes. A scan that cannot give findings (`FAILED`, `UNSUPPORTED_IMAGE`, a
+//! timeout) blocks too, unless `fail_on` is `NONE`.
+
+use std::time::{Duration, Instant};
 
 use crate::aws::Aws;
 use crate::deploy::context::Context;
-use crate::deploy::settings::ServiceDeploy;
+use crate::deploy::settings::{ScanSettings, ServiceDeploy, Severity};
 use crate::error::{Error, Result};
 
+use super::ecr::{Ecr, ScanState, Scanner, Start};
+use super::findings::{self, Verdict};
 use super::Image;
+
+/// The longest pause between two looks at the scan.
+const MAX_POLL: Duration = Duration::from_secs(5);
+const MIN_POLL: Duration = Duration::from_millis(200);
 
 /// Waits for the scan of exactly `image.digest` and blocks at or above `scan.fail_on`.
 pub async fn gate(
     ctx: &Context<'_>,
-    _aws: &Aws,
-    _deploy: &ServiceDeploy,
-    _image: &Image,
+    aws: &Aws,
+    deploy: &ServiceDeploy,
+    image: &Image,
 ) -> Result<()> {
-    Err(Error::Deploy {
-        target: ctx.target_name.to_owned(),
-        message: "the scan gate is not built yet".into(),
-    })
+    let target = ctx.target_name;
+    let scan = &deploy.scan;
+    if ctx.dry_run {
+        dry_run(ctx, scan, image);
+        return Ok(());
+    }
+    let ecr = Ecr::new(aws);
+    let started_at = Instant::now();
+    match wait(ctx, &ecr, scan, image).await? {
+        Outcome::Findings { scanner, findings } => {
+            let verdict =
+                findings::judge(&findings, &scan.allow, scan.fail_on, &super::clock::today());
+            for warning in &verdict.warnings {
+                eprintln!("warning: {target}: {warning}");
+            }
+            print_verdict(ctx, image, scanner, started_at.elapsed(), &verdict);
+            if verdict.blocked() {
+                return Err(Error::ScanBlocked {
+                    target: target.to_owned(),
+                    image: image.pinned(),
+                    summary: verdict.summary(),
+                });
+            }
+            Ok(())
+        }
+        Outcome::NoFindings(reason) => {
+            if scan.fail_on == Severity::None {
+                eprintln!("warning: {target}: {reason}; `scan.fail_on: NONE` lets it pass");
+                return Ok(());
+            }
+            Err(Error::ScanBlocked {
+                target: target.to_owned(),
+                image: image.pinned(),
+                summary: reason,
+            })
+        }
+    }
+}
+
+/// How the wait ended.
+enum Outcome {
+    Findings {
+        scanner: Scanner,
+        findings: Vec<findings::Finding>,
+    },
+    /// No findings to judge, and why (one line).
+    NoFindings(String),
+}
+
+async fn wait(
+    ctx: &Context<'_>,
+    ecr: &Ecr<'_>,
+    scan: &ScanSettings,
+    image: &Image,
+) -> Result<Outcome> {
+    let target = ctx.target_name;
+    let deadline = Instant::now() + scan.timeout;
+    let poll = (scan.timeout / 20).clamp(MIN_POLL, MAX_POLL);
+    let mut started = false;
+    let mut last_status = String::new();
+    loop {
+        match ecr.scan(&image.repository, &image.digest).await? {
+            ScanState::Done { scanner, findings } => {
+                return Ok(Outcome::Findings { scanner, findings })
+            }
+            ScanState::Failed {
+                status,
+                description,
+            } => {
+                return Ok(Outcome::NoFindings(format!(
+                    "the scan ended {status} ({})",
+                    if description.is_empty() {
+                        "no description"
+                    } else {
+                        &description
+                    }
+                )))
+            }
+            ScanState::NotFound if !started => {
+                started = true;
+                match ecr.start_scan(&image.repository, &image.digest).await? {
+                    Start::Started => {
+                        eprintln!("{target}: started a basic scan of {}", image.digest);
+                        continue;
+                    }
+                    Start::LimitExceeded => eprintln!(
+                        "{target}: ECR refused a new scan (LimitExceededException: one ran recently); waiting for its findings"
+                    ),
+                    Start::Unsupported(message) => {
+                        return Ok(Outcome::NoFindings(format!(
+                            "ECR cannot scan this image ({message})"
+                        )))
+                    }
+                }
+            }
+            ScanState::NotFound => {}
+            ScanState::Pending(status) => {
+                if status != last_status {
+                    eprintln!("{target}: waiting for the scan ({status})");
+                    last_status = status;
+                }
+            }
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            return Ok(Outcome::NoFindings(format!(
+                "the scan gave no findings within {}",
+                seconds(scan.timeout)
+            )));
+        }
+        tokio::time::sleep(poll.min(deadline - now)).await;
+    }
+}
+
+fn print_verdict(
+    ctx: &Context<'_>,
+    image: &Image,
+    scanner: Scanner,
+    waited: Duration,
+    verdict: &Verdict,
+) {
+    let kind = match scanner {
+        Scanner::Basic => "basic",
+        Scanner::Enhanced => "enhanced",
+    };
+    eprintln!(
+        "{}: scan of {} ({kind} scanning, {}):",
+        ctx.target_name,
+        image.pinned(),
+        seconds(waited)
+    );
+    eprint!("{}", verdict.table());
+    eprintln!(
+        "{}: the scan gate {}",
+        ctx.target_name,
+        if verdict.blocked() {
+            "blocked the image"
+        } else {
+            "passed"
+        }
+    );
+}
+
+/// Prints step 5 with its values. The allow list's dates are checked now, so an expired entry
+/// shows before any push.
+fn dry_run(ctx: &Context<'_>, scan: &ScanSettings, image: &Image) {
+    let target = ctx.target_name;
+    eprintln!(
+        "{target}: [dry run] 5. wait up to {} for the scan of {}, and block at {}{}",
+        seconds(scan.timeout),
+        image.pinned(),
+        findings::fail_on_name(scan.fail_on),
+        if scan.fail_on == Severity::None {
+            " (nothing blocks)"
+        } else {
+            " or above"
+        }
+    );
+    let today = super::clock::today();
+    for allow in &scan.allow {
+        let id = crate::path::one_line(&allow.id);
+        let state = if allow.expires.as_str() < today.as_str() {
+            "expired: allows nothing"
+        } else {
+            "allowed"
+        };
+        eprintln!(
+            "{target}: [dry run]    allow {id} until {} ({state}): {}",
+            allow.expires,
+            crate::path::one_line(&allow.reason)
+        );
+    }
+}
+
+fn seconds(duration: Duration) -> String {
+    format!("{:.1} s", duration.as_secs_f64())
 }

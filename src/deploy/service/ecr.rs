@@ -1,0 +1,275 @@
+//! The ECR calls of the image and the scan gate, behind a narrow surface with domain answers:
+//! a repository's URI, the registry login, the digest a tag points at, a scan's state.
+//!
+//! Every call is counted (`Aws::count`) and every SDK error becomes one sentence through
+//! `aws::error`; the answers the gate must act on (no scan yet, a scan refused) are values, not
+//! errors. Nothing here runs a program or prints.
+
+use aws_sdk_ecr::types::{ImageIdentifier, ScanStatus};
+
+use crate::aws::{self, Aws};
+use crate::error::{Error, Result};
+
+use super::findings::{Finding, Level};
+
+/// A registry login from `GetAuthorizationToken`. The password never reaches `Debug`.
+pub struct Login {
+    pub username: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for Login {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Login")
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
+/// Which scanner answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scanner {
+    /// ECR's basic scanning (`findings`, status `COMPLETE`).
+    Basic,
+    /// Amazon Inspector's enhanced scanning (`enhancedFindings`, status `ACTIVE`).
+    Enhanced,
+}
+
+/// Where the scan of one digest stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScanState {
+    /// `ScanNotFoundException`: no scan was started (scan on push is off).
+    NotFound,
+    /// Still going (`IN_PROGRESS`, `PENDING`): the status as ECR gives it.
+    Pending(String),
+    /// Findings are there.
+    Done {
+        scanner: Scanner,
+        findings: Vec<Finding>,
+    },
+    /// The scan cannot give findings (`FAILED`, `UNSUPPORTED_IMAGE`, ...): the status and
+    /// ECR's description, both one line.
+    Failed { status: String, description: String },
+}
+
+/// What `StartImageScan` said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Start {
+    Started,
+    /// `LimitExceededException`: the image was scanned recently; wait for that scan.
+    LimitExceeded,
+    /// `UnsupportedImageTypeException`: ECR cannot scan this image.
+    Unsupported(String),
+}
+
+/// The ECR client of one deployment.
+#[derive(Debug)]
+pub struct Ecr<'a> {
+    client: aws_sdk_ecr::Client,
+    aws: &'a Aws,
+}
+
+impl<'a> Ecr<'a> {
+    pub fn new(aws: &'a Aws) -> Ecr<'a> {
+        Ecr {
+            client: aws_sdk_ecr::Client::new(&aws.config),
+            aws,
+        }
+    }
+
+    /// The repository's URI as ECR gives it (`DescribeRepositories`), never assembled by hand.
+    pub async fn repository_uri(&self, repository: &str) -> Result<String> {
+        let action = format!(
+            "describe ECR repository `{}`",
+            crate::path::one_line(repository)
+        );
+        self.aws.count();
+        let out = self
+            .client
+            .describe_repositories()
+            .repository_names(repository)
+            .send()
+            .await
+            .map_err(aws::error(action.clone()))?;
+        out.repositories()
+            .iter()
+            .find(|r| r.repository_name() == Some(repository))
+            .and_then(|r| r.repository_uri())
+            .map(str::to_owned)
+            .ok_or_else(|| Error::Aws {
+                action,
+                message: "the answer has no repository URI".into(),
+            })
+    }
+
+    /// The registry login (`GetAuthorizationToken`): the token is `base64(user:password)`.
+    pub async fn login(&self) -> Result<Login> {
+        let action = "get an ECR authorization token";
+        self.aws.count();
+        let out = self
+            .client
+            .get_authorization_token()
+            .send()
+            .await
+            .map_err(aws::error(action))?;
+        let unreadable = || Error::Aws {
+            action: action.into(),
+            message: "the answer has no readable token".into(),
+        };
+        let token = out
+            .authorization_data()
+            .first()
+            .and_then(|d| d.authorization_token())
+            .ok_or_else(unreadable)?;
+        let decoded = aws_smithy_types::base64::decode(token).map_err(|_| unreadable())?;
+        let text = String::from_utf8(decoded).map_err(|_| unreadable())?;
+        let (username, password) = text.split_once(':').ok_or_else(unreadable)?;
+        Ok(Login {
+            username: username.to_owned(),
+            password: password.to_owned(),
+        })
+    }
+
+    /// The digest the tag points at (`DescribeImages` by tag), or `None` when there is no such
+    /// image.
+    pub async fn digest_of_tag(&self, repository: &str, tag: &str) -> Result<Option<String>> {
+        self.aws.count();
+        let result = self
+            .client
+            .describe_images()
+            .repository_name(repository)
+            .image_ids(ImageIdentifier::builder().image_tag(tag).build())
+            .send()
+            .await;
+        match result {
+            Ok(out) => Ok(out
+                .image_details()
+                .iter()
+                .find_map(|d| d.image_digest())
+                .map(str::to_owned)),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_image_not_found_exception()) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(aws::error(format!(
+                "look up tag {tag} in ECR repository `{}`",
+                crate::path::one_line(repository)
+            ))(e)),
+        }
+    }
+
+    /// The scan of exactly `digest` (`DescribeImageScanFindings`, every page).
+    pub async fn scan(&self, repository: &str, digest: &str) -> Result<ScanState> {
+        let action = format!(
+            "describe the scan findings of {}@{digest}",
+            crate::path::one_line(repository)
+        );
+        let mut findings = Vec::new();
+        let mut scanner = Scanner::Basic;
+        let mut next: Option<String> = None;
+        loop {
+            self.aws.count();
+            let result = self
+                .client
+                .describe_image_scan_findings()
+                .repository_name(repository)
+                .image_id(ImageIdentifier::builder().image_digest(digest).build())
+                .set_next_token(next.take())
+                .send()
+                .await;
+            let out = match result {
+                Ok(out) => out,
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|s| s.is_scan_not_found_exception()) =>
+                {
+                    return Ok(ScanState::NotFound)
+                }
+                Err(e) => return Err(aws::error(action)(e)),
+            };
+            let status = out.image_scan_status();
+            let description = status
+                .and_then(|s| s.description())
+                .map(crate::path::one_line)
+                .unwrap_or_default();
+            match status.and_then(|s| s.status()) {
+                Some(ScanStatus::Complete) => {}
+                Some(ScanStatus::Active) => scanner = Scanner::Enhanced,
+                Some(ScanStatus::InProgress) => {
+                    return Ok(ScanState::Pending("IN_PROGRESS".into()))
+                }
+                Some(ScanStatus::Pending) | None => {
+                    return Ok(ScanState::Pending("PENDING".into()))
+                }
+                Some(other) => {
+                    return Ok(ScanState::Failed {
+                        status: crate::path::one_line(other.as_str()),
+                        description,
+                    })
+                }
+            }
+            if let Some(found) = out.image_scan_findings() {
+                findings.extend(found.findings().iter().map(|f| {
+                    Finding {
+                        id: f.name().unwrap_or("(unnamed)").to_owned(),
+                        level: f
+                            .severity()
+                            .map_or(Level::Other, |s| Level::parse(s.as_str())),
+                    }
+                }));
+                if !found.enhanced_findings().is_empty() {
+                    scanner = Scanner::Enhanced;
+                }
+                findings.extend(
+                    found
+                        .enhanced_findings()
+                        .iter()
+                        // Inspector keeps suppressed and closed findings; only active ones count.
+                        .filter(|f| f.status().is_none_or(|s| s.eq_ignore_ascii_case("ACTIVE")))
+                        .map(|f| Finding {
+                            id: f
+                                .package_vulnerability_details()
+                                .and_then(|p| p.vulnerability_id())
+                                .or(f.title())
+                                .or(f.finding_arn())
+                                .unwrap_or("(unnamed)")
+                                .to_owned(),
+                            level: f.severity().map_or(Level::Other, Level::parse),
+                        }),
+                );
+            }
+            match out.next_token() {
+                Some(token) if !token.is_empty() => next = Some(token.to_owned()),
+                _ => return Ok(ScanState::Done { scanner, findings }),
+            }
+        }
+    }
+
+    /// Starts a basic scan of exactly `digest` (`StartImageScan`).
+    pub async fn start_scan(&self, repository: &str, digest: &str) -> Result<Start> {
+        self.aws.count();
+        let result = self
+            .client
+            .start_image_scan()
+            .repository_name(repository)
+            .image_id(ImageIdentifier::builder().image_digest(digest).build())
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Start::Started),
+            Err(e) => match e.as_service_error() {
+                Some(s) if s.is_limit_exceeded_exception() => Ok(Start::LimitExceeded),
+                Some(s) if s.is_unsupported_image_type_exception() => {
+                    Ok(Start::Unsupported(crate::path::one_line(&aws::message(&e))))
+                }
+                _ => Err(aws::error(format!(
+                    "start the scan of {}@{digest}",
+                    crate::path::one_line(repository)
+                ))(e)),
+            },
+        }
+    }
+}
