@@ -17,4 +17,6 @@ mod moto;
 mod outputs;
 mod patterns;
 mod range;
+mod registry;
+mod service_image;
 mod support;
