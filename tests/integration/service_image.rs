@@ -463,3 +463,28 @@ fn a_dry_run_prints_every_step_and_writes_nothing() {
     );
     assert_eq!(world.ecr_image_count(), 0);
 }
+
+#[test]
+fn the_plan_pushes_the_extra_tags_too() {
+    let repo = Repo::new();
+    repo.write(
+        ".quest-changes.yml",
+        "version: 1\ntargets:\n  service:\n    kind: ecs-service\n    paths: [\"app/**\"]\n    image: {repository: quest-app, extra_tags: [stable, v1]}\n",
+    )
+    .write("app/Dockerfile", "FROM scratch\n");
+    let base = repo.commit("base");
+    repo.write("app/server.js", "1\n");
+    let head = repo.commit("change");
+    let run = repo.quest().args(["--base", &base, "plan"]).run().ok();
+    assert!(
+        run.stdout
+            .contains(&format!("  2. push image tags {head}, stable, v1\n")),
+        "{}",
+        run.stdout
+    );
+    let doc = repo.quest().args(["--base", &base, "--dry-run"]).json();
+    assert_eq!(
+        doc["plan"][0]["steps"][1],
+        json!({"action": "push-image", "tag": head, "extra_tags": ["stable", "v1"]})
+    );
+}
