@@ -230,8 +230,9 @@ fn a_pushed_image_is_in_ecr_with_the_registry_digest_and_a_clean_scan_passes() {
     assert_eq!(world.ecr_digest(&sha).as_deref(), Some(pushed.as_str()));
     assert_eq!(world.registry.digest(REPOSITORY, "stable"), pushed);
     assert!(
-        run.stderr
-            .contains(&format!("service: pushed quest-app:{sha} as {pushed}\n")),
+        run.stderr.contains(&format!(
+            "service: pushed quest-app:{sha} as {pushed} (build "
+        )),
         "{}",
         run.stderr
     );
@@ -384,6 +385,47 @@ fn a_failed_or_unfinished_scan_blocks() {
         run.stderr
     );
     assert!(started.elapsed().as_secs() < 20);
+}
+
+#[test]
+fn enhanced_scanning_counts_only_active_findings() {
+    let world = World::new(Registry::start(), "{fail_on: CRITICAL, timeout: 30s}");
+    let enhanced = |id: &str, severity: &str, status: &str| {
+        json!({
+            "findingArn": format!("arn:aws:inspector2:us-east-1:123456789012:finding/{id}"),
+            "severity": severity,
+            "status": status,
+            "title": format!("{id} - a package"),
+            "packageVulnerabilityDetails": {"vulnerabilityId": id, "source": "NVD"},
+        })
+    };
+    world.moto_api(json!({
+        "region": "us-east-1",
+        "results": [{
+            "registryId": "123456789012",
+            "repositoryName": REPOSITORY,
+            "imageId": {},
+            "imageScanStatus": {"status": "ACTIVE", "description": "continuous scan"},
+            "imageScanFindings": {"enhancedFindings": [
+                enhanced("CVE-2025-0001", "CRITICAL", "ACTIVE"),
+                enhanced("CVE-2025-0002", "CRITICAL", "SUPPRESSED"),
+                enhanced("CVE-2025-0003", "HIGH", "ACTIVE"),
+            ]},
+        }],
+    }));
+    let run = world.deploy(&[]);
+    assert_blocked_by_findings(&run, ": 1 finding at or above CRITICAL (CVE-2025-0001)");
+    assert!(
+        run.stderr.contains("(enhanced scanning, "),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("  CRITICAL           1        0         1\n  HIGH               1        0         0\n"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]

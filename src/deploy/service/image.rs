@@ -8,7 +8,7 @@
 //! and nothing is logged in to, built or pushed: only ECR reads are made, and a value they
 //! cannot give is said to be unresolved.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::aws::Aws;
 use crate::config::TargetSettings;
@@ -80,16 +80,20 @@ pub async fn publish(
     let references = plan.references(&destination);
     let labels = plan.labels(ctx)?;
     let build = cli.build(&plan.build(&labels, &references));
+    let started = Instant::now();
     run_streamed(ctx, build, || "build the image".to_owned())?;
+    let built = started.elapsed();
     for reference in &references {
         let push = cli.push(reference);
         run_streamed(ctx, push, || format!("push {reference}"))?;
     }
     let digest = read_back(&ecr, repository, &plan.tag).await?;
     eprintln!(
-        "{target}: pushed {}:{} as {digest}",
+        "{target}: pushed {}:{} as {digest} (build {:.1} s, push {:.1} s)",
         one(repository),
-        plan.tag
+        plan.tag,
+        built.as_secs_f64(),
+        (started.elapsed() - built).as_secs_f64()
     );
     Ok(plan.image(uri, digest))
 }
