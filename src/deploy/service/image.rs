@@ -291,6 +291,7 @@ fn tool_error(action: String, stderr: &[u8]) -> Error {
         .rev()
         .map(str::trim)
         .find(|l| !l.is_empty())
+        .map(|l| l.strip_prefix("Error: ").unwrap_or(l))
         .unwrap_or("it exited with an error and printed nothing");
     Error::Tool {
         action,
