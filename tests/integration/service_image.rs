@@ -281,6 +281,122 @@ fn a_rerun_with_the_sha_tag_in_ecr_builds_and_pushes_nothing() {
 }
 
 #[test]
+fn a_rerun_on_an_immutable_repository_pushes_nothing_and_points_the_extra_tags_in_ecr() {
+    let moto = Moto::start();
+    let sha_manifest =
+        manifest("sha256:1111111111111111111111111111111111111111111111111111111111111111");
+    let old_manifest =
+        manifest("sha256:2222222222222222222222222222222222222222222222222222222222222222");
+    let repo = Repo::new();
+    repo.write(
+        ".quest-changes.yml",
+        "version: 1\ntargets:\n  service:\n    kind: ecs-service\n    paths: [\"app/**\"]\n    build: {context: app, cli: ../bin/docker}\n    image: {repository: quest-app, extra_tags: [stable, v1]}\n    ecs: {cluster: quest, service: quest, container: quest}\n",
+    )
+    .write("app/Dockerfile", "FROM scratch\n");
+    let sha = repo.commit("the app");
+    // A CLI that records its arguments and its stdin, and succeeds: only `login` may run.
+    let bin = repo.sibling("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let log = repo.sibling("cli.log");
+    let stdin = repo.sibling("cli.stdin");
+    std::fs::write(
+        bin.join("docker"),
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{}'\ncat >> '{}'\n",
+            log.display(),
+            stdin.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        bin.join("docker"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let tag = sha.clone();
+    let digest = ecr(&moto, |client| async move {
+        client
+            .create_repository()
+            .repository_name(REPOSITORY)
+            .image_tag_mutability(aws_sdk_ecr::types::ImageTagMutability::Immutable)
+            .send()
+            .await
+            .unwrap();
+        client
+            .put_image()
+            .repository_name(REPOSITORY)
+            .image_manifest(old_manifest)
+            .image_tag("v1")
+            .send()
+            .await
+            .unwrap();
+        client
+            .put_image()
+            .repository_name(REPOSITORY)
+            .image_manifest(sha_manifest)
+            .image_tag(tag)
+            .send()
+            .await
+            .unwrap()
+            .image()
+            .and_then(|i| i.image_id())
+            .and_then(|i| i.image_digest())
+            .unwrap()
+            .to_owned()
+    });
+    let run = repo
+        .quest()
+        .aws(&moto)
+        .args(["deploy", "service", "--force", "--verbose"])
+        .run();
+    // moto's default scan answer is one HIGH finding: this run ends at the gate.
+    assert_eq!(run.code, 4, "{}", run.stderr);
+    for line in [
+        format!("service: quest-app:{sha} is already in ECR as {digest}; build and push skipped\n"),
+        format!("service: tagged {digest} as stable in ECR\n"),
+        "warning: service: tag v1 is immutable and names another image, so it was left as it is\n"
+            .to_owned(),
+    ] {
+        assert!(run.stderr.contains(&line), "{line}\n{}", run.stderr);
+    }
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap(),
+        "login --username AWS --password-stdin 123456789012.dkr.ecr.us-east-1.amazonaws.com\n"
+    );
+    assert_eq!(std::fs::read_to_string(&stdin).unwrap(), MOTO_PASSWORD);
+    assert!(!run.stderr.contains(MOTO_PASSWORD));
+    let world_digest = |tag: &str| {
+        let tag = tag.to_owned();
+        ecr(&moto, |client| async move {
+            client
+                .describe_images()
+                .repository_name(REPOSITORY)
+                .image_ids(ImageIdentifier::builder().image_tag(tag).build())
+                .send()
+                .await
+                .unwrap()
+                .image_details()[0]
+                .image_digest()
+                .unwrap()
+                .to_owned()
+        })
+    };
+    assert_eq!(world_digest("stable"), digest);
+    assert_ne!(world_digest("v1"), digest);
+}
+
+/// A small OCI image manifest with one layer, for `PutImage`.
+fn manifest(layer: &str) -> String {
+    json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": "sha256:0000000000000000000000000000000000000000000000000000000000000000", "size": 2},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": layer, "size": 1}],
+    })
+    .to_string()
+}
+
+#[test]
 fn a_high_finding_blocks_with_exit_4_and_the_table() {
     let world = World::new(Registry::start(), "{fail_on: HIGH, timeout: 30s}");
     world.findings(json!([

@@ -63,6 +63,14 @@ pub enum Start {
     Unsupported(String),
 }
 
+/// What `PutImage` of one more tag said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Retag {
+    Tagged,
+    /// The tag is immutable and already names another image: left as it is.
+    Immutable,
+}
+
 /// The ECR client of one deployment.
 #[derive(Debug)]
 pub struct Ecr<'a> {
@@ -158,6 +166,59 @@ impl<'a> Ecr<'a> {
                 "look up tag {tag} in ECR repository `{}`",
                 crate::path::one_line(repository)
             ))(e)),
+        }
+    }
+
+    /// Points `tag` at the image `digest` (`BatchGetImage` for its manifest, `PutImage` of the
+    /// same manifest with the tag): no pull, no push.
+    pub async fn retag(&self, repository: &str, digest: &str, tag: &str) -> Result<Retag> {
+        let action = format!(
+            "tag {}@{digest} as {tag} in ECR",
+            crate::path::one_line(repository)
+        );
+        self.aws.count();
+        let out = self
+            .client
+            .batch_get_image()
+            .repository_name(repository)
+            .image_ids(ImageIdentifier::builder().image_digest(digest).build())
+            .send()
+            .await
+            .map_err(aws::error(action.clone()))?;
+        let image = out.images().first().ok_or_else(|| Error::Aws {
+            action: action.clone(),
+            message: "ECR returned no manifest for the digest".into(),
+        })?;
+        let manifest = image.image_manifest().ok_or_else(|| Error::Aws {
+            action: action.clone(),
+            message: "ECR returned an empty manifest for the digest".into(),
+        })?;
+        self.aws.count();
+        let result = self
+            .client
+            .put_image()
+            .repository_name(repository)
+            .image_manifest(manifest)
+            .set_image_manifest_media_type(image.image_manifest_media_type().map(str::to_owned))
+            .image_digest(digest)
+            .image_tag(tag)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Retag::Tagged),
+            Err(e) => match e.as_service_error() {
+                Some(s) if s.is_image_tag_already_exists_exception() => Ok(Retag::Immutable),
+                // "Already pushed, no change" when the tag is this image's; some ECR-compatible
+                // servers say the same for an immutable tag on another image: look.
+                Some(s) if s.is_image_already_exists_exception() => {
+                    if self.digest_of_tag(repository, tag).await?.as_deref() == Some(digest) {
+                        Ok(Retag::Tagged)
+                    } else {
+                        Ok(Retag::Immutable)
+                    }
+                }
+                _ => Err(aws::error(action)(e)),
+            },
         }
     }
 

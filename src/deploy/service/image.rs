@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::process::Invocation;
 
 use super::container::{Build, Cli};
-use super::ecr::Ecr;
+use super::ecr::{Ecr, Retag};
 use super::Image;
 
 /// How long ECR may take to show a pushed tag: 20 looks, 250 ms apart.
@@ -73,6 +73,7 @@ pub async fn publish(
             one(repository),
             plan.tag
         );
+        move_extra_tags(ctx, &ecr, &plan, &digest).await?;
         return Ok(plan.image(uri, digest));
     }
 
@@ -96,6 +97,37 @@ pub async fn publish(
         (started.elapsed() - built).as_secs_f64()
     );
     Ok(plan.image(uri, digest))
+}
+
+/// On a re-run, points the extra tags at the image found by its SHA tag, in ECR itself (no
+/// pull, no push). With `image.registry` set ECR only mirrors that registry, so the tags there
+/// are left alone, with a warning.
+async fn move_extra_tags(
+    ctx: &Context<'_>,
+    ecr: &Ecr<'_>,
+    plan: &Plan<'_>,
+    digest: &str,
+) -> Result<()> {
+    let target = ctx.target_name;
+    for tag in &plan.settings.extra_tags {
+        if ecr.digest_of_tag(plan.repository, tag).await?.as_deref() == Some(digest) {
+            continue;
+        }
+        if let Some(registry) = &plan.settings.registry {
+            eprintln!(
+                "warning: {target}: tag {tag} was not moved to {digest}: nothing is pushed on a re-run, and image.registry {} is where tags are pushed",
+                one(registry)
+            );
+            continue;
+        }
+        match ecr.retag(plan.repository, digest, tag).await? {
+            Retag::Tagged => eprintln!("{target}: tagged {digest} as {tag} in ECR"),
+            Retag::Immutable => eprintln!(
+                "warning: {target}: tag {tag} is immutable and names another image, so it was left as it is"
+            ),
+        }
+    }
+    Ok(())
 }
 
 /// The values every step uses, computed once so the dry run prints what the real run does.
@@ -244,6 +276,12 @@ async fn dry_run(
             "3. {repository}:{} is already in ECR as {digest}: build and push would be skipped",
             plan.tag
         ));
+        if !plan.settings.extra_tags.is_empty() && plan.settings.registry.is_none() {
+            say(format!(
+                "   tags {} would point at it (BatchGetImage, PutImage) where they do not",
+                plan.settings.extra_tags.join(", ")
+            ));
+        }
         return Ok(plan.image(uri, digest));
     }
     say(format!(
