@@ -61,6 +61,9 @@ pub enum Start {
     LimitExceeded,
     /// `UnsupportedImageTypeException`: ECR cannot scan this image.
     Unsupported(String),
+    /// `ValidationException`: the registry does not take manual scans (enhanced scanning
+    /// scans on its own); ECR's message.
+    NotTaken(String),
 }
 
 /// What `PutImage` of one more tag said.
@@ -325,6 +328,9 @@ impl<'a> Ecr<'a> {
                 Some(s) if s.is_limit_exceeded_exception() => Ok(Start::LimitExceeded),
                 Some(s) if s.is_unsupported_image_type_exception() => {
                     Ok(Start::Unsupported(crate::path::one_line(&aws::message(&e))))
+                }
+                Some(s) if s.is_validation_exception() => {
+                    Ok(Start::NotTaken(crate::path::one_line(&aws::message(&e))))
                 }
                 _ => Err(aws::error(format!(
                     "start the scan of {}@{digest}",

@@ -118,6 +118,9 @@ async fn wait(
                     Start::LimitExceeded => eprintln!(
                         "{target}: ECR refused a new scan (LimitExceededException: one ran recently); waiting for its findings"
                     ),
+                    Start::NotTaken(message) => eprintln!(
+                        "{target}: ECR did not start a scan ({message}); waiting for the registry's own scan"
+                    ),
                     Start::Unsupported(message) => {
                         return Ok(Outcome::NoFindings(format!(
                             "ECR cannot scan this image ({message})"
