@@ -564,6 +564,26 @@ fn a_push_failure_is_a_clear_error_and_stops_before_the_gate() {
 }
 
 #[test]
+fn a_stopped_registry_fails_at_the_login_and_nothing_is_pushed() {
+    let mut world = World::new(Registry::start(), "{fail_on: HIGH, timeout: 30s}");
+    world.registry.stop();
+    let run = world.deploy(&[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let last = run.stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with(&format!(
+            "error: failed to log in to {} with podman: ",
+            world.registry.host()
+        )) && last.contains("connection refused"),
+        "{last}\n{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("$ podman build"), "{}", run.stderr);
+    assert!(!run.stderr.contains(MOTO_PASSWORD), "{}", run.stderr);
+    assert_eq!(world.ecr_image_count(), 0);
+}
+
+#[test]
 fn missing_credentials_are_a_clear_error_naming_what_to_set() {
     let world = World::new(Registry::start(), "{fail_on: HIGH, timeout: 30s}");
     let run = world
