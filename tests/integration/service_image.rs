@@ -666,3 +666,25 @@ fn the_plan_pushes_the_extra_tags_too() {
         json!({"action": "push-image", "tag": head, "extra_tags": ["stable", "v1"]})
     );
 }
+
+#[test]
+fn a_missing_ecr_repository_is_a_clear_error_before_any_login() {
+    let moto = Moto::start();
+    let repo = Repo::new();
+    repo.write(
+        ".quest-changes.yml",
+        "version: 1\ntargets:\n  service:\n    kind: ecs-service\n    paths: [\"app/**\"]\n    build: {context: app, cli: /nonexistent/podman}\n    image: {repository: quest-ap}\n    ecs: {cluster: quest, service: quest, container: quest}\n",
+    )
+    .write("app/Dockerfile", "FROM scratch\n");
+    repo.commit("the app");
+    let run = repo
+        .quest()
+        .aws(&moto)
+        .args(["deploy", "service", "--force"])
+        .run();
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        run.stderr.lines().last().unwrap_or_default(),
+        "error: failed to describe ECR repository `quest-ap`: RepositoryNotFoundException: The repository with name 'quest-ap' does not exist in the registry with id '123456789012'"
+    );
+}

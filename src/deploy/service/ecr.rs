@@ -7,6 +7,8 @@
 
 use aws_sdk_ecr::types::{ImageIdentifier, ScanStatus};
 
+use aws_sdk_ecr::error::ProvideErrorMetadata;
+
 use crate::aws::{self, Aws};
 use crate::error::{Error, Result};
 
@@ -102,7 +104,7 @@ impl<'a> Ecr<'a> {
             .repository_names(repository)
             .send()
             .await
-            .map_err(aws::error(action.clone()))?;
+            .map_err(failed(action.clone()))?;
         out.repositories()
             .iter()
             .find(|r| r.repository_name() == Some(repository))
@@ -123,7 +125,7 @@ impl<'a> Ecr<'a> {
             .get_authorization_token()
             .send()
             .await
-            .map_err(aws::error(action))?;
+            .map_err(failed(action))?;
         let unreadable = || Error::Aws {
             action: action.into(),
             message: "the answer has no readable token".into(),
@@ -165,7 +167,7 @@ impl<'a> Ecr<'a> {
             {
                 Ok(None)
             }
-            Err(e) => Err(aws::error(format!(
+            Err(e) => Err(failed(format!(
                 "look up tag {tag} in ECR repository `{}`",
                 crate::path::one_line(repository)
             ))(e)),
@@ -187,7 +189,7 @@ impl<'a> Ecr<'a> {
             .image_ids(ImageIdentifier::builder().image_digest(digest).build())
             .send()
             .await
-            .map_err(aws::error(action.clone()))?;
+            .map_err(failed(action.clone()))?;
         let image = out.images().first().ok_or_else(|| Error::Aws {
             action: action.clone(),
             message: "ECR returned no manifest for the digest".into(),
@@ -220,7 +222,7 @@ impl<'a> Ecr<'a> {
                         Ok(Retag::Immutable)
                     }
                 }
-                _ => Err(aws::error(action)(e)),
+                _ => Err(failed(action)(e)),
             },
         }
     }
@@ -252,7 +254,7 @@ impl<'a> Ecr<'a> {
                 {
                     return Ok(ScanState::NotFound)
                 }
-                Err(e) => return Err(aws::error(action)(e)),
+                Err(e) => return Err(failed(action)(e)),
             };
             let status = out.image_scan_status();
             let description = status
@@ -327,16 +329,38 @@ impl<'a> Ecr<'a> {
             Err(e) => match e.as_service_error() {
                 Some(s) if s.is_limit_exceeded_exception() => Ok(Start::LimitExceeded),
                 Some(s) if s.is_unsupported_image_type_exception() => {
-                    Ok(Start::Unsupported(crate::path::one_line(&aws::message(&e))))
+                    Ok(Start::Unsupported(reason(&e)))
                 }
-                Some(s) if s.is_validation_exception() => {
-                    Ok(Start::NotTaken(crate::path::one_line(&aws::message(&e))))
-                }
-                _ => Err(aws::error(format!(
+                Some(s) if s.is_validation_exception() => Ok(Start::NotTaken(reason(&e))),
+                _ => Err(failed(format!(
                     "start the scan of {}@{digest}",
                     crate::path::one_line(repository)
                 ))(e)),
             },
         }
+    }
+}
+
+/// [`Error::Aws`] for a failed ECR call: the service's code and message when it answered,
+/// else `aws::message` (missing credentials said plainly, or the chain of causes).
+fn failed<E>(action: impl Into<String>) -> impl FnOnce(E) -> Error
+where
+    E: std::error::Error + ProvideErrorMetadata,
+{
+    let action = action.into();
+    move |e| Error::Aws {
+        action,
+        message: reason(&e),
+    }
+}
+
+fn reason<E>(error: &E) -> String
+where
+    E: std::error::Error + ProvideErrorMetadata,
+{
+    match (error.code(), error.message()) {
+        (Some(code), Some(message)) => crate::path::one_line(&format!("{code}: {message}")),
+        (Some(code), None) => crate::path::one_line(code),
+        _ => aws::message(error),
     }
 }
