@@ -38,7 +38,7 @@ pub async fn gate(
     }
     let ecr = Ecr::new(aws);
     let started_at = Instant::now();
-    match wait(ctx, &ecr, scan, image).await? {
+    match wait(target, &ecr, scan, image).await? {
         Outcome::Findings { scanner, findings } => {
             let verdict =
                 findings::judge(&findings, &scan.allow, scan.fail_on, &super::clock::today());
@@ -70,6 +70,7 @@ pub async fn gate(
 }
 
 /// How the wait ended.
+#[derive(Debug, PartialEq, Eq)]
 enum Outcome {
     Findings {
         scanner: Scanner,
@@ -79,13 +80,31 @@ enum Outcome {
     NoFindings(String),
 }
 
+/// The two scan calls the wait makes: ECR in a deployment, a scripted fake in the unit tests
+/// (for the answers moto cannot give, like a refused `StartImageScan`).
+pub(crate) trait Scans {
+    async fn scan(&self, repository: &str, digest: &str) -> Result<ScanState>;
+    async fn start_scan(&self, repository: &str, digest: &str) -> Result<Start>;
+}
+
+impl Scans for Ecr<'_> {
+    async fn scan(&self, repository: &str, digest: &str) -> Result<ScanState> {
+        Ecr::scan(self, repository, digest).await
+    }
+
+    async fn start_scan(&self, repository: &str, digest: &str) -> Result<Start> {
+        Ecr::start_scan(self, repository, digest).await
+    }
+}
+
+/// Polls the scan of the digest until it has findings, cannot have any, or `scan.timeout`
+/// passes; starts a scan once when there is none.
 async fn wait(
-    ctx: &Context<'_>,
-    ecr: &Ecr<'_>,
+    target: &str,
+    ecr: &impl Scans,
     scan: &ScanSettings,
     image: &Image,
 ) -> Result<Outcome> {
-    let target = ctx.target_name;
     let deadline = Instant::now() + scan.timeout;
     let poll = (scan.timeout / 20).clamp(MIN_POLL, MAX_POLL);
     let mut started = false;
@@ -209,4 +228,153 @@ fn dry_run(ctx: &Context<'_>, scan: &ScanSettings, image: &Image) {
 
 fn seconds(duration: Duration) -> String {
     format!("{:.1} s", duration.as_secs_f64())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::collections::VecDeque;
+
+    use super::*;
+    use crate::deploy::service::findings::{Finding, Level};
+
+    /// Answers scripted in order; the last scan answer repeats.
+    struct Scripted {
+        scans: RefCell<VecDeque<ScanState>>,
+        start: Start,
+        starts: RefCell<usize>,
+    }
+
+    impl Scripted {
+        fn new(start: Start, scans: Vec<ScanState>) -> Scripted {
+            Scripted {
+                scans: RefCell::new(scans.into()),
+                start,
+                starts: RefCell::new(0),
+            }
+        }
+    }
+
+    impl Scans for Scripted {
+        async fn scan(&self, _: &str, _: &str) -> Result<ScanState> {
+            let mut scans = self.scans.borrow_mut();
+            Ok(if scans.len() > 1 {
+                scans.pop_front().unwrap()
+            } else {
+                scans.front().unwrap().clone()
+            })
+        }
+
+        async fn start_scan(&self, _: &str, _: &str) -> Result<Start> {
+            *self.starts.borrow_mut() += 1;
+            Ok(self.start.clone())
+        }
+    }
+
+    fn run(fake: &Scripted, timeout: Duration) -> (Outcome, Duration) {
+        let settings = ScanSettings {
+            fail_on: Severity::High,
+            timeout,
+            allow: Vec::new(),
+        };
+        let image = Image {
+            repository_uri: "r.example/app".into(),
+            repository: "app".into(),
+            digest: "sha256:1".into(),
+            tag: "abc".into(),
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        let started = Instant::now();
+        let outcome = runtime
+            .block_on(wait("service", fake, &settings, &image))
+            .unwrap();
+        (outcome, started.elapsed())
+    }
+
+    fn done() -> ScanState {
+        ScanState::Done {
+            scanner: Scanner::Basic,
+            findings: vec![Finding {
+                id: "CVE-1".into(),
+                level: Level::High,
+            }],
+        }
+    }
+
+    #[test]
+    fn a_refused_start_waits_for_the_scan_already_there() {
+        for start in [
+            Start::LimitExceeded,
+            Start::NotTaken("manual scans are off".into()),
+        ] {
+            let fake = Scripted::new(
+                start,
+                vec![
+                    ScanState::NotFound,
+                    ScanState::NotFound,
+                    ScanState::Pending("IN_PROGRESS".into()),
+                    done(),
+                ],
+            );
+            let (outcome, _) = run(&fake, Duration::from_secs(2));
+            assert!(matches!(outcome, Outcome::Findings { .. }), "{outcome:?}");
+            assert_eq!(*fake.starts.borrow(), 1, "one start, however long it waits");
+        }
+    }
+
+    #[test]
+    fn a_started_scan_is_read_at_once() {
+        let fake = Scripted::new(Start::Started, vec![ScanState::NotFound, done()]);
+        let (outcome, elapsed) = run(&fake, Duration::from_secs(10));
+        assert!(matches!(outcome, Outcome::Findings { .. }), "{outcome:?}");
+        assert!(
+            elapsed < MIN_POLL,
+            "no pause between the start and the read"
+        );
+    }
+
+    #[test]
+    fn an_unscannable_image_has_no_findings() {
+        let fake = Scripted::new(
+            Start::Unsupported("UnsupportedImageTypeException: an index".into()),
+            vec![ScanState::NotFound],
+        );
+        assert_eq!(
+            run(&fake, Duration::from_secs(10)).0,
+            Outcome::NoFindings(
+                "ECR cannot scan this image (UnsupportedImageTypeException: an index)".into()
+            )
+        );
+        let fake = Scripted::new(
+            Start::Started,
+            vec![ScanState::Failed {
+                status: "FAILED".into(),
+                description: String::new(),
+            }],
+        );
+        assert_eq!(
+            run(&fake, Duration::from_secs(10)).0,
+            Outcome::NoFindings("the scan ended FAILED (no description)".into())
+        );
+    }
+
+    #[test]
+    fn a_scan_that_never_ends_times_out_on_time() {
+        let fake = Scripted::new(
+            Start::Started,
+            vec![ScanState::Pending("IN_PROGRESS".into())],
+        );
+        let (outcome, elapsed) = run(&fake, Duration::from_millis(500));
+        assert_eq!(
+            outcome,
+            Outcome::NoFindings("the scan gave no findings within 0.5 s".into())
+        );
+        assert!(
+            elapsed >= Duration::from_millis(500) && elapsed < Duration::from_millis(900),
+            "{elapsed:?}"
+        );
+    }
 }
