@@ -420,6 +420,17 @@ fn a_high_finding_blocks_with_exit_4_and_the_table() {
         "{}",
         run.stderr
     );
+
+    // Now the image is in ECR: a dry run reads its scan (starting none) and says what the gate
+    // would do.
+    let dry = world.deploy(&["--dry-run"]);
+    for line in [
+        "service: [dry run]    its basic scan has findings now:\n",
+        "  blocking (HIGH): CVE-2024-1111\n",
+        "service: [dry run]    the gate would block it\n",
+    ] {
+        assert!(dry.stderr.contains(line), "{line}\n{}", dry.stderr);
+    }
 }
 
 #[test]

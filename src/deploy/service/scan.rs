@@ -33,7 +33,7 @@ pub async fn gate(
     let target = ctx.target_name;
     let scan = &deploy.scan;
     if ctx.dry_run {
-        dry_run(ctx, scan, image);
+        dry_run(ctx, aws, scan, image).await;
         return Ok(());
     }
     let ecr = Ecr::new(aws);
@@ -196,8 +196,8 @@ fn print_verdict(
 }
 
 /// Prints step 5 with its values. The allow list's dates are checked now, so an expired entry
-/// shows before any push.
-fn dry_run(ctx: &Context<'_>, scan: &ScanSettings, image: &Image) {
+/// shows before any push; an image already in ECR has its scan read (never started) and judged.
+async fn dry_run(ctx: &Context<'_>, aws: &Aws, scan: &ScanSettings, image: &Image) {
     let target = ctx.target_name;
     eprintln!(
         "{target}: [dry run] 5. wait up to {} for the scan of {}, and block at {}{}",
@@ -223,6 +223,37 @@ fn dry_run(ctx: &Context<'_>, scan: &ScanSettings, image: &Image) {
             allow.expires,
             crate::path::one_line(&allow.reason)
         );
+    }
+    if image.digest == super::image::UNRESOLVED_DIGEST || !image.digest.starts_with("sha256:") {
+        return;
+    }
+    let say = |text: &str| eprintln!("{target}: [dry run]    {text}");
+    match Ecr::new(aws).scan(&image.repository, &image.digest).await {
+        Ok(ScanState::Done { scanner, findings }) => {
+            let verdict = findings::judge(&findings, &scan.allow, scan.fail_on, &today);
+            for warning in &verdict.warnings {
+                eprintln!("warning: {target}: {warning}");
+            }
+            say(&format!(
+                "its {} scan has findings now:",
+                match scanner {
+                    Scanner::Basic => "basic",
+                    Scanner::Enhanced => "enhanced",
+                }
+            ));
+            eprint!("{}", verdict.table());
+            say(if verdict.blocked() {
+                "the gate would block it"
+            } else {
+                "the gate would pass it"
+            });
+        }
+        Ok(ScanState::NotFound) => say("it has no scan yet: one would be started"),
+        Ok(ScanState::Pending(status)) => say(&format!("its scan is {status}")),
+        Ok(ScanState::Failed { status, .. }) => say(&format!(
+            "its scan ended {status}: the gate would block it unless fail_on is NONE"
+        )),
+        Err(e) => say(&format!("could not read its scan: {e}")),
     }
 }
 
