@@ -404,7 +404,7 @@ mod tests {
             Outcome::NoFindings("the scan gave no findings within 0.5 s".into())
         );
         assert!(
-            elapsed >= Duration::from_millis(500) && elapsed < Duration::from_millis(900),
+            elapsed >= Duration::from_millis(500) && elapsed < Duration::from_secs(2),
             "{elapsed:?}"
         );
     }
