@@ -20,8 +20,13 @@ pub enum Step {
         dockerfile: String,
         tag: String,
     },
-    /// Push the image tagged `tag` to the target's ECR repository.
-    PushImage { tag: String },
+    /// Push the image tagged `tag` (and `extra_tags`, from `image.extra_tags`) to the target's
+    /// ECR repository, or to `image.registry`.
+    PushImage {
+        tag: String,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        extra_tags: Vec<String>,
+    },
     /// Wait for the image scan and block on findings at or above the configured severity.
     ScanGate { tag: String },
     /// Register a new task definition revision whose container image is exactly this tag.
@@ -47,7 +52,12 @@ impl Step {
                 dockerfile,
                 tag,
             } => format!("build image from context `{context}` with `{dockerfile}`, tag {tag}"),
-            Step::PushImage { tag } => format!("push image tag {tag}"),
+            Step::PushImage { tag, extra_tags } if extra_tags.is_empty() => {
+                format!("push image tag {tag}")
+            }
+            Step::PushImage { tag, extra_tags } => {
+                format!("push image tags {tag}, {}", extra_tags.join(", "))
+            }
             Step::ScanGate { tag } => {
                 format!("wait for the image scan of {tag} and gate on its findings")
             }
@@ -89,6 +99,7 @@ pub fn plan(config: &Config, routing: &Routing, head: Oid) -> Vec<TargetPlan> {
                 TargetSettings::EcsService {
                     context,
                     dockerfile,
+                    deploy,
                     ..
                 } => vec![
                     Step::BuildImage {
@@ -96,7 +107,14 @@ pub fn plan(config: &Config, routing: &Routing, head: Oid) -> Vec<TargetPlan> {
                         dockerfile: dockerfile.clone(),
                         tag: tag.clone(),
                     },
-                    Step::PushImage { tag: tag.clone() },
+                    Step::PushImage {
+                        tag: tag.clone(),
+                        extra_tags: deploy
+                            .image
+                            .as_ref()
+                            .map(|i| i.extra_tags.clone())
+                            .unwrap_or_default(),
+                    },
                     Step::ScanGate { tag: tag.clone() },
                     Step::RegisterTaskDefinition { tag: tag.clone() },
                     Step::UpdateService,

@@ -47,7 +47,7 @@ where
 
 /// A program to run: arguments as a vector, an optional secret on stdin, extra environment, and
 /// optionally its output streamed through line by line with a prefix (`[infra] ...`).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Invocation {
     program: OsString,
     args: Vec<OsString>,
@@ -55,6 +55,23 @@ pub struct Invocation {
     envs: Vec<(OsString, OsString)>,
     stdin: Option<Vec<u8>>,
     prefix: Option<String>,
+}
+
+/// Everything but the stdin bytes, which may be a password: `{:?}` must never print it.
+impl std::fmt::Debug for Invocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Invocation")
+            .field("program", &self.program)
+            .field("args", &self.args)
+            .field("cwd", &self.cwd)
+            .field("envs", &self.envs)
+            .field(
+                "stdin",
+                &self.stdin.as_ref().map(|b| format!("<{} bytes>", b.len())),
+            )
+            .field("prefix", &self.prefix)
+            .finish()
+    }
 }
 
 impl Invocation {
@@ -215,6 +232,16 @@ mod tests {
         assert_eq!(
             call.display(),
             "terraform plan -var-file=prod.tfvars 'it'\\''s $(here)'"
+        );
+    }
+
+    #[test]
+    fn debug_never_shows_the_stdin_bytes() {
+        let call = Invocation::new("docker", Path::new(".")).stdin(b"hunter2".to_vec());
+        let debug = format!("{call:?}");
+        assert!(
+            !debug.contains("hunter2") && debug.contains("<7 bytes>"),
+            "{debug}"
         );
     }
 

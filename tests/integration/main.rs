@@ -17,6 +17,8 @@ mod moto;
 mod outputs;
 mod patterns;
 mod range;
+mod registry;
+mod service_image;
 mod support;
 mod terraform_deploy;
 mod terraform_support;

@@ -4,6 +4,10 @@
 //! revision pinned to the digest, one `UpdateService`, the watch, the rollback on failure).
 //! This file only orders the steps; each lives in its own file.
 
+pub mod clock;
+pub mod container;
+pub mod ecr;
+pub mod findings;
 pub mod image;
 pub mod rollout;
 pub mod scan;
