@@ -19,6 +19,7 @@ mod patterns;
 mod range;
 mod registry;
 mod service_image;
+mod since_deployed;
 mod support;
 mod terraform_deploy;
 mod terraform_support;
