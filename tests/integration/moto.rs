@@ -21,6 +21,12 @@ pub struct Moto {
 
 impl Moto {
     pub fn start() -> Moto {
+        Moto::start_with(&[])
+    }
+
+    /// A server whose launcher sees `env` besides the test's environment (the extensions in
+    /// `tests/harness` read their rules from it).
+    pub fn start_with(env: &[(&str, &str)]) -> Moto {
         let python = python();
         let port = free_port();
         let launcher =
@@ -30,6 +36,7 @@ impl Moto {
         let child = Command::new(&python)
             .arg(&launcher)
             .arg(port.to_string())
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(log_file.try_clone().expect("clone the log handle"))
             .stderr(log_file)
