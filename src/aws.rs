@@ -32,6 +32,15 @@ impl Aws {
         }
     }
 
+    /// Wraps a configuration built elsewhere (a test's, pointed at its own server), with a
+    /// fresh count.
+    pub fn from_config(config: aws_config::SdkConfig) -> Aws {
+        Aws {
+            config,
+            calls: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
     /// The region the chain resolved, if any.
     pub fn region(&self) -> Option<String> {
         self.config.region().map(ToString::to_string)

@@ -4,9 +4,13 @@
 //! revision pinned to the digest, one `UpdateService`, the watch, the rollback on failure).
 //! This file only orders the steps; each lives in its own file.
 
+pub mod ecs;
 pub mod image;
+pub mod rollback;
 pub mod rollout;
 pub mod scan;
+pub mod task_definition;
+pub mod watch;
 
 use crate::aws::Aws;
 use crate::config::TargetSettings;
