@@ -17,4 +17,5 @@ mod moto;
 mod outputs;
 mod patterns;
 mod range;
+mod service_rollout;
 mod support;
