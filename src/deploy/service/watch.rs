@@ -179,7 +179,11 @@ pub async fn watch(
     timeout: Duration,
 ) -> Result<Ending> {
     let deadline = Instant::now() + timeout;
+    // A fixed cadence (a look every `poll` from the start, not `poll` after each answer), so
+    // the time the requests take does not add up: a change is seen at the next tick.
+    let mut tick = Instant::now();
     let ending = loop {
+        tick += poll;
         let service = ecs.service().await?;
         let (events, status, verdict) = watcher.observe(&service);
         for event in events {
@@ -204,7 +208,7 @@ pub async fn watch(
                 ),
             };
         }
-        tokio::time::sleep(poll.min(deadline - now)).await;
+        tokio::time::sleep_until(tick.min(deadline).into()).await;
     };
     printer.finish();
     Ok(ending)
