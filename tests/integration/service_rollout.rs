@@ -509,3 +509,38 @@ fn the_rollback_command_skips_failed_revisions() {
         "error: service: there is no earlier ACTIVE revision than quest:1 that did not fail, so there is nothing to roll back to\n"
     );
 }
+
+#[test]
+fn a_dry_run_without_credentials_says_what_it_could_not_resolve() {
+    let f = fixture("20s", &[]);
+    let config = f.runtime.block_on(
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .endpoint_url(f.moto.endpoint())
+            .no_credentials()
+            .load(),
+    );
+    let image = f.image(GOOD);
+    let lines = f.with_context(true, None, |ctx, names| {
+        let deploy = service::settings(ctx).unwrap();
+        f.runtime
+            .block_on(rollout::preview(
+                ctx,
+                &Aws::from_config(config),
+                deploy,
+                names,
+                &image,
+            ))
+            .unwrap()
+    });
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    assert!(
+        lines[0].starts_with("service: dry run: could not resolve the running task definition: failed to describe ECS service `quest` in cluster `quest`: "),
+        "{lines:#?}"
+    );
+    assert_eq!(
+        lines[1],
+        format!("service: dry run: would register a revision of it with container `quest` on {}, update service `quest` in cluster `quest`, and watch the rollout every 0.1s for up to 20s", image.pinned())
+    );
+    assert_eq!(f.revisions(), ["quest:1"]);
+}
