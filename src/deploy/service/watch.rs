@@ -170,7 +170,9 @@ impl Printer {
     }
 }
 
-/// Polls the service every `poll` until `deployment` ends or `timeout` passes.
+/// Polls the service every `poll` until `deployment` ends or `timeout` passes. A
+/// `DescribeServices` that fails is a warning and the next look goes on (the SDK has already
+/// retried it); only the timeout ends a watch that cannot see.
 pub async fn watch(
     ecs: &Ecs<'_>,
     printer: &mut Printer,
@@ -184,8 +186,18 @@ pub async fn watch(
     let mut tick = Instant::now();
     let ending = loop {
         tick += poll;
-        let service = ecs.service().await?;
-        let (events, status, verdict) = watcher.observe(&service);
+        // A failed look is not a failed rollout: say so and look again, until the timeout.
+        let service = match ecs.service().await {
+            Ok(service) => Some(service),
+            Err(e) => {
+                printer.line(&format!("warning: {e}"));
+                None
+            }
+        };
+        let (events, status, verdict) = match &service {
+            Some(service) => watcher.observe(service),
+            None => (Vec::new(), None, Verdict::Pending),
+        };
         for event in events {
             printer.line(&event);
         }
