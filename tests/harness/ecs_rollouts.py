@@ -16,6 +16,9 @@ moto keeps a service's first deployment forever and never changes its `rolloutSt
   - an image containing a substring of `QUEST_MOTO_STUCK_IMAGES`: nothing, ever (`IN_PROGRESS`
     for good, for timeout tests);
   - otherwise `COMPLETED`: running == desired, the other deployments removed.
+With `QUEST_MOTO_CIRCUIT_BREAKER_ROLLBACK=1`, a `FAILED` deployment is followed at once, as with
+ECS's circuit breaker `rollback: true`, by a new PRIMARY deployment of the revision that ran
+before (the failed one becomes `ACTIVE`); it advances like any other.
 Each change adds a service event (newest first, as ECS lists them).
 """
 
@@ -41,6 +44,38 @@ def _delay():
 def _event(service, message, at):
     service.events.insert(
         0, {"id": str(mock_random.uuid4()), "createdAt": at, "message": message}
+    )
+
+
+def _start(service, arn, at):
+    """A new PRIMARY deployment of `arn`; the others become ACTIVE."""
+    service.task_definition = arn
+    for deployment in service.deployments:
+        deployment["status"] = "ACTIVE"
+    deployment_id = f"ecs-svc/{mock_random.randint(0, 32**12)}"
+    service.deployments.insert(
+        0,
+        {
+            "createdAt": at,
+            "desiredCount": service.desired_count,
+            "failedTasks": 0,
+            "id": deployment_id,
+            "launchType": service.launch_type,
+            "pendingCount": service.desired_count,
+            "rolloutState": "IN_PROGRESS",
+            "rolloutStateReason": f"ECS deployment {deployment_id} in progress.",
+            "runningCount": 0,
+            "platformVersion": service.platform_version,
+            "networkConfiguration": service.network_configuration or None,
+            "status": "PRIMARY",
+            "taskDefinition": arn,
+            "updatedAt": at,
+        },
+    )
+    _event(
+        service,
+        f"(service {service.name}) has started {service.desired_count} tasks: deployment {deployment_id}.",
+        at,
     )
 
 
@@ -120,6 +155,11 @@ def _advance(backend, service):
             f"(service {service.name}) deployment {primary['id']} deployment failed: tasks failed to start.",
             due,
         )
+        previous = next((d for d in service.deployments if d["status"] == "ACTIVE"), None)
+        if os.environ.get("QUEST_MOTO_CIRCUIT_BREAKER_ROLLBACK") == "1" and previous:
+            # What ECS does with `deploymentCircuitBreaker.rollback`: it starts a deployment
+            # of the last completed revision itself.
+            _start(service, previous["taskDefinition"], due)
 
 
 def install():
@@ -155,36 +195,9 @@ def install():
                 return service
             arn = self.describe_task_definition(wanted).arn
             if arn == previous:
+                service.task_definition = previous
                 return service
-            service.task_definition = arn
-            now = utcnow()
-            for deployment in service.deployments:
-                deployment["status"] = "ACTIVE"
-            deployment_id = f"ecs-svc/{mock_random.randint(0, 32**12)}"
-            service.deployments.insert(
-                0,
-                {
-                    "createdAt": now,
-                    "desiredCount": service.desired_count,
-                    "failedTasks": 0,
-                    "id": deployment_id,
-                    "launchType": service.launch_type,
-                    "pendingCount": service.desired_count,
-                    "rolloutState": "IN_PROGRESS",
-                    "rolloutStateReason": f"ECS deployment {deployment_id} in progress.",
-                    "runningCount": 0,
-                    "platformVersion": service.platform_version,
-                    "networkConfiguration": service.network_configuration or None,
-                    "status": "PRIMARY",
-                    "taskDefinition": arn,
-                    "updatedAt": now,
-                },
-            )
-            _event(
-                service,
-                f"(service {service.name}) has started {service.desired_count} tasks: deployment {deployment_id}.",
-                now,
-            )
+            _start(service, arn, utcnow())
             return service
 
     def describe_services(self, cluster_str, service_names_or_arns):

@@ -544,3 +544,16 @@ fn a_dry_run_without_credentials_says_what_it_could_not_resolve() {
     );
     assert_eq!(f.revisions(), ["quest:1"]);
 }
+
+#[test]
+fn a_rollout_that_the_circuit_breaker_rolls_back_itself_is_still_a_failure() {
+    // ECS's own rollback (`deploymentCircuitBreaker.rollback`) starts a deployment of the
+    // previous revision when ours fails; the watch reports the failure and waits for that one.
+    let f = fixture("20s", &[("QUEST_MOTO_CIRCUIT_BREAKER_ROLLBACK", "1")]);
+    let (result, calls) = f.deploy_with(&f.image(CRASHING), false, None);
+    let error = result.unwrap_err();
+    assert_eq!(error.exit_code(), 5, "{error}");
+    assert!(matches!(&error, Error::RolledBack { previous, .. } if previous == "quest:1"));
+    assert_eq!(f.service(), ("quest:1".to_owned(), completed()));
+    assert!(calls < 30, "{calls} AWS calls");
+}

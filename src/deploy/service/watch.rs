@@ -105,7 +105,9 @@ pub fn status_line(d: &DeploymentView) -> String {
 }
 
 fn verdict(d: &DeploymentView, service: &ServiceView) -> Verdict {
-    if d.status != "PRIMARY" {
+    // FAILED first: with the circuit breaker's own rollback, ECS has already made another
+    // deployment PRIMARY when it reports ours FAILED, and that is a failure, not a replacement.
+    if d.rollout_state.as_deref() != Some("FAILED") && d.status != "PRIMARY" {
         return Verdict::Replaced;
     }
     match d.rollout_state.as_deref() {
@@ -324,6 +326,21 @@ mod tests {
         );
         assert_eq!(Watcher::new("d2", &s).observe(&s).2, Verdict::Replaced);
         assert_eq!(Watcher::new("d9", &s).observe(&s).2, Verdict::Replaced);
+    }
+
+    #[test]
+    fn a_failed_deployment_that_ecs_rolls_back_itself_is_a_failure() {
+        let s = service(
+            vec![
+                deployment("d3", "PRIMARY", "IN_PROGRESS", 0),
+                deployment("d2", "ACTIVE", "FAILED", 0),
+            ],
+            &[],
+        );
+        assert!(matches!(
+            Watcher::new("d2", &s).observe(&s).2,
+            Verdict::Failed { .. }
+        ));
     }
 
     #[test]
