@@ -486,6 +486,19 @@ fn the_rollback_command_skips_failed_revisions() {
         "{}",
         run.stderr
     );
+    // DescribeServices, ListTaskDefinitions, DescribeTaskDefinition of quest:3 (tagged failed)
+    // and quest:2, UpdateService, then the polls.
+    let calls: usize = run
+        .stderr
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("service: ")?
+                .strip_suffix(" AWS calls")?
+                .parse()
+                .ok()
+        })
+        .unwrap_or_else(|| panic!("no AWS call count under --verbose: {}", run.stderr));
+    assert!((6..20).contains(&calls), "{calls}");
     assert_eq!(f.service(), ("quest:2".to_owned(), completed()));
     assert_eq!(f.revisions(), ["quest:1", "quest:2", "quest:3", "quest:4"]);
     // Once more: below quest:2 only quest:1 is left.
