@@ -32,7 +32,8 @@ impl Aws {
         }
     }
 
-    /// Wraps a configuration built elsewhere (a caller with its own credentials and endpoint).
+    /// Wraps a configuration built elsewhere (a test's, pointed at its own server), with a
+    /// fresh count.
     pub fn from_config(config: aws_config::SdkConfig) -> Aws {
         Aws {
             config,

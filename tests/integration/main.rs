@@ -19,6 +19,7 @@ mod patterns;
 mod range;
 mod registry;
 mod service_image;
+mod service_rollout;
 mod since_deployed;
 mod support;
 mod terraform_deploy;

@@ -8,9 +8,13 @@ pub mod clock;
 pub mod container;
 pub mod ecr;
 pub mod findings;
+pub mod ecs;
 pub mod image;
+pub mod rollback;
 pub mod rollout;
 pub mod scan;
+pub mod task_definition;
+pub mod watch;
 
 use crate::aws::Aws;
 use crate::config::TargetSettings;
