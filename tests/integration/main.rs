@@ -18,6 +18,7 @@ mod outputs;
 mod patterns;
 mod range;
 mod registry;
+mod service_deploy;
 mod service_image;
 mod service_rollout;
 mod since_deployed;

@@ -1,0 +1,278 @@
+//! The whole service deployment through `quest-changes deploy`, end to end on loopback: a real
+//! podman build and push into a real registry (mirrored into moto's ECR), the scan gate, a task
+//! definition revision pinned to the pushed digest, the rollout that the moto extension
+//! advances, the rollback, `--since deployed` from the running revision, and the names taken
+//! from a terraform target's outputs.
+
+use aws_sdk_ecs::types::{ContainerDefinition, Tag};
+use serde_json::json;
+
+use crate::moto::Moto;
+use crate::registry::Registry;
+use crate::support::{Quest, Repo, Run};
+
+const REPOSITORY: &str = "quest-app";
+
+struct World {
+    repo: Repo,
+    moto: Moto,
+    registry: Registry,
+    runtime: tokio::runtime::Runtime,
+    config: aws_config::SdkConfig,
+}
+
+impl World {
+    /// moto (mirroring the registry; new images crash when `crash`), an ECR repository, a
+    /// cluster `quest` with a service `quest` of 2 tasks on revision 1 (`old:1`), and a
+    /// repository whose `service` target deploys `app/` there.
+    fn new(crash: bool) -> World {
+        let registry = Registry::start();
+        let mut env = vec![
+            ("QUEST_TEST_REGISTRY", registry.host()),
+            ("QUEST_MOTO_ROLLOUT_DELAY", "0.3".to_owned()),
+        ];
+        if crash {
+            env.push(("QUEST_MOTO_CRASHING_IMAGES", format!("{REPOSITORY}@")));
+        }
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let moto = Moto::start_with(&env);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let config = runtime.block_on(
+            aws_config::defaults(aws_config::BehaviorVersion::latest())
+                .region(aws_config::Region::new("us-east-1"))
+                .endpoint_url(moto.endpoint())
+                .credentials_provider(aws_sdk_ecs::config::Credentials::new(
+                    "testing", "testing", None, None, "test",
+                ))
+                .load(),
+        );
+        let repo = Repo::new();
+        repo.write(
+            ".quest-changes.yml",
+            &format!(
+                "version: 1\ntargets:\n  service:\n    kind: ecs-service\n    build: {{context: app, cli: podman}}\n    image: {{repository: {REPOSITORY}, registry: \"{}\"}}\n    ecs: {{cluster: quest, service: quest, container: quest}}\n    scan: {{fail_on: HIGH, timeout: 30s}}\n    rollout: {{timeout: 20s, poll: 100ms}}\n  docs:\n    kind: custom\n    paths: [\"docs/**\"]\n",
+                registry.host()
+            ),
+        )
+        .write("app/Dockerfile", "FROM scratch\nCOPY server.js /server.js\n")
+        .write("app/server.js", "console.log('quest')\n")
+        .write("docs/a.md", "a\n");
+        repo.commit("the app");
+        let world = World {
+            repo,
+            moto,
+            registry,
+            runtime,
+            config,
+        };
+        world.setup();
+        world.clean_scans();
+        world
+    }
+
+    fn setup(&self) {
+        let ecr = aws_sdk_ecr::Client::new(&self.config);
+        let ecs = aws_sdk_ecs::Client::new(&self.config);
+        self.runtime.block_on(async {
+            ecr.create_repository()
+                .repository_name(REPOSITORY)
+                .send()
+                .await
+                .unwrap();
+            ecs.create_cluster().cluster_name("quest").send().await.unwrap();
+            ecs.register_task_definition()
+                .family("quest")
+                .container_definitions(
+                    ContainerDefinition::builder()
+                        .name("quest")
+                        .image("old:1")
+                        .memory(256)
+                        .essential(true)
+                        .build(),
+                )
+                .tags(Tag::builder().key("team").value("quest").build())
+                .send()
+                .await
+                .unwrap();
+            ecs.create_service()
+                .cluster("quest")
+                .service_name("quest")
+                .task_definition("quest:1")
+                .desired_count(2)
+                .send()
+                .await
+                .unwrap();
+        });
+    }
+
+    /// Every scan of the repository completes without findings.
+    fn clean_scans(&self) {
+        let body = json!({
+            "region": "us-east-1",
+            "results": [{
+                "registryId": "123456789012",
+                "repositoryName": REPOSITORY,
+                "imageId": {},
+                "imageScanStatus": {"status": "COMPLETE", "description": "done"},
+                "imageScanFindings": {"findings": []},
+            }],
+        });
+        ureq::post(&format!(
+            "{}/moto-api/static/ecr/scan-finding-results",
+            self.moto.endpoint()
+        ))
+        .header("Content-Type", "application/json")
+        .send(body.to_string())
+        .unwrap();
+    }
+
+    fn quest(&self) -> Quest {
+        let mut quest = self.repo.quest().aws(&self.moto);
+        for (key, value) in self.registry.podman_env() {
+            quest = quest.env(&key, value);
+        }
+        quest
+    }
+
+    fn deploy(&self, base: &str) -> Run {
+        self.quest()
+            .args(["deploy", "service", "--base", base, "--verbose"])
+            .run()
+    }
+
+    /// The service's task definition and the image of its container `quest`.
+    fn running(&self) -> (String, String) {
+        let ecs = aws_sdk_ecs::Client::new(&self.config);
+        self.runtime.block_on(async {
+            let services = ecs
+                .describe_services()
+                .cluster("quest")
+                .services("quest")
+                .send()
+                .await
+                .unwrap();
+            let arn = services.services()[0].task_definition().unwrap().to_owned();
+            let definition = ecs
+                .describe_task_definition()
+                .task_definition(&arn)
+                .send()
+                .await
+                .unwrap();
+            let image = definition.task_definition().unwrap().container_definitions()[0]
+                .image()
+                .unwrap()
+                .to_owned();
+            (arn.rsplit('/').next().unwrap().to_owned(), image)
+        })
+    }
+
+    fn revisions(&self) -> usize {
+        let ecs = aws_sdk_ecs::Client::new(&self.config);
+        self.runtime.block_on(async {
+            ecs.list_task_definitions()
+                .family_prefix("quest")
+                .send()
+                .await
+                .unwrap()
+                .task_definition_arns()
+                .len()
+        })
+    }
+}
+
+#[test]
+fn a_push_to_the_app_is_built_scanned_and_rolled_out_pinned_to_its_digest() {
+    let world = World::new(false);
+    let base = world.repo.head();
+    world.repo.write("app/server.js", "console.log('v2')\n");
+    world.repo.commit("v2");
+    let head = world.repo.head();
+
+    let run = world.deploy(&base);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let digest = world.registry.digest(REPOSITORY, &head);
+    let (revision, image) = world.running();
+    assert_eq!(revision, "quest:2");
+    assert!(
+        image.ends_with(&format!("/{REPOSITORY}@{digest}")),
+        "{image} is not pinned to {digest}"
+    );
+    assert!(run.stderr.contains("service: the scan gate passed"), "{}", run.stderr);
+    assert!(run.stderr.contains(" AWS calls"), "{}", run.stderr);
+
+    // The same commit again: the image is in ECR and the revision would not change.
+    let pushes = world.registry.manifest_pushes(REPOSITORY);
+    let run = world.deploy(&base);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(world.registry.manifest_pushes(REPOSITORY), pushes, "no second push");
+    assert_eq!(world.revisions(), 2, "no new revision: {}", run.stderr);
+    assert_eq!(world.running().0, "quest:2");
+
+    // `--since deployed`: the service runs `head`, so a docs-only push deploys nothing ...
+    world.repo.write("docs/a.md", "b\n");
+    world.repo.commit("docs");
+    let docs_base = world.repo.rev("HEAD~1");
+    let doc = world
+        .quest()
+        .args(["--since", "deployed", "--base", &docs_base, "--format", "json"])
+        .run()
+        .ok()
+        .json();
+    assert_eq!(doc["targets"]["service"]["changed"], false, "{doc}");
+    assert_eq!(doc["targets"]["service"]["base"], head.as_str());
+    assert_eq!(
+        doc["targets"]["service"]["base_reason"],
+        "the commit of the image the service runs"
+    );
+    assert_eq!(doc["targets"]["docs"]["base_source"], "range");
+}
+
+#[test]
+fn a_rollout_that_fails_is_rolled_back_and_the_next_push_retries_it() {
+    let world = World::new(true);
+    let base = world.repo.head();
+    // The service runs an image no deployment of ours tagged: `--since deployed` cannot know
+    // what it runs, so the service is changed.
+    let doc = world
+        .quest()
+        .args(["--since", "deployed", "--base", &base, "--format", "json"])
+        .run()
+        .ok()
+        .json();
+    assert_eq!(doc["targets"]["service"]["changed"], true, "{doc}");
+    assert_eq!(doc["targets"]["service"]["base"], serde_json::Value::Null);
+
+    world.repo.write("app/server.js", "console.log('crashes')\n");
+    world.repo.commit("v2 crashes");
+    let run = world.deploy(&base);
+    assert_eq!(run.code, 5, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .lines()
+            .last()
+            .unwrap()
+            .starts_with("error: service: the rollout failed ("),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("rolled back to "), "{}", run.stderr);
+    let (revision, image) = world.running();
+    assert_eq!((revision.as_str(), image.as_str()), ("quest:1", "old:1"));
+    // The failed revision stays registered, and the previous one was never deregistered.
+    assert_eq!(world.revisions(), 2);
+
+    // A docs-only push still redeploys the service with --since deployed: what it runs is
+    // not a commit of ours.
+    world.repo.write("docs/a.md", "b\n");
+    world.repo.commit("docs");
+    let doc = world
+        .quest()
+        .args(["--since", "deployed", "--base", "HEAD~1", "--format", "json"])
+        .run()
+        .ok()
+        .json();
+    assert_eq!(doc["targets"]["service"]["changed"], true, "{doc}");
+}
