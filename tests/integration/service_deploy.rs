@@ -82,7 +82,11 @@ impl World {
                 .send()
                 .await
                 .unwrap();
-            ecs.create_cluster().cluster_name("quest").send().await.unwrap();
+            ecs.create_cluster()
+                .cluster_name("quest")
+                .send()
+                .await
+                .unwrap();
             ecs.register_task_definition()
                 .family("quest")
                 .container_definitions(
@@ -161,7 +165,10 @@ impl World {
                 .send()
                 .await
                 .unwrap();
-            let image = definition.task_definition().unwrap().container_definitions()[0]
+            let image = definition
+                .task_definition()
+                .unwrap()
+                .container_definitions()[0]
                 .image()
                 .unwrap()
                 .to_owned();
@@ -200,14 +207,22 @@ fn a_push_to_the_app_is_built_scanned_and_rolled_out_pinned_to_its_digest() {
         image.ends_with(&format!("/{REPOSITORY}@{digest}")),
         "{image} is not pinned to {digest}"
     );
-    assert!(run.stderr.contains("service: the scan gate passed"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("service: the scan gate passed"),
+        "{}",
+        run.stderr
+    );
     assert!(run.stderr.contains(" AWS calls"), "{}", run.stderr);
 
     // The same commit again: the image is in ECR and the revision would not change.
     let pushes = world.registry.manifest_pushes(REPOSITORY);
     let run = world.deploy(&base);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(world.registry.manifest_pushes(REPOSITORY), pushes, "no second push");
+    assert_eq!(
+        world.registry.manifest_pushes(REPOSITORY),
+        pushes,
+        "no second push"
+    );
     assert_eq!(world.revisions(), 2, "no new revision: {}", run.stderr);
     assert_eq!(world.running().0, "quest:2");
 
@@ -217,7 +232,9 @@ fn a_push_to_the_app_is_built_scanned_and_rolled_out_pinned_to_its_digest() {
     let docs_base = world.repo.rev("HEAD~1");
     let doc = world
         .quest()
-        .args(["--since", "deployed", "--base", &docs_base, "--format", "json"])
+        .args([
+            "--since", "deployed", "--base", &docs_base, "--format", "json",
+        ])
         .run()
         .ok()
         .json();
@@ -245,7 +262,9 @@ fn a_rollout_that_fails_is_rolled_back_and_the_next_push_retries_it() {
     assert_eq!(doc["targets"]["service"]["changed"], true, "{doc}");
     assert_eq!(doc["targets"]["service"]["base"], serde_json::Value::Null);
 
-    world.repo.write("app/server.js", "console.log('crashes')\n");
+    world
+        .repo
+        .write("app/server.js", "console.log('crashes')\n");
     world.repo.commit("v2 crashes");
     let run = world.deploy(&base);
     assert_eq!(run.code, 5, "{}", run.stderr);
@@ -270,9 +289,55 @@ fn a_rollout_that_fails_is_rolled_back_and_the_next_push_retries_it() {
     world.repo.commit("docs");
     let doc = world
         .quest()
-        .args(["--since", "deployed", "--base", "HEAD~1", "--format", "json"])
+        .args([
+            "--since", "deployed", "--base", "HEAD~1", "--format", "json",
+        ])
         .run()
         .ok()
         .json();
     assert_eq!(doc["targets"]["service"]["changed"], true, "{doc}");
+}
+
+#[test]
+fn a_terraform_targets_outputs_name_the_service_of_a_dry_run() {
+    use crate::terraform_support::{bounded, cli_config, plain_bucket, require_terraform, BUCKET};
+    require_terraform();
+    let moto = Moto::start();
+    plain_bucket(&moto);
+    let rc_dir = tempfile::tempdir().unwrap();
+    let rc = cli_config(rc_dir.path());
+    let repo = Repo::new();
+    repo.write(
+        ".quest-changes.yml",
+        &format!("version: 1\ntargets:\n  infra:\n    kind: terraform\n    root: infra\n    state: {{bucket: {BUCKET}, key: outputs/terraform.tfstate, region: us-east-1}}\n  service:\n    kind: ecs-service\n    build: {{context: app, cli: podman}}\n    image: {{platform: linux/amd64}}\n    ecs: {{from: infra}}\n"),
+    )
+    .write(".gitignore", ".terraform/\n.terraform.lock.hcl\n")
+    .write(
+        "infra/main.tf",
+        "terraform {\n  backend \"s3\" {\n    use_path_style = true\n  }\n}\n\noutput \"cluster_name\" {\n  value = \"quest-cluster\"\n}\n\noutput \"service_name\" {\n  value = \"quest-service\"\n}\n\noutput \"container_name\" {\n  value = \"quest-container\"\n}\n\noutput \"ecr_repository_name\" {\n  value = \"quest-repository\"\n}\n",
+    )
+    .write("app/Dockerfile", "FROM scratch\n");
+    repo.commit("infra and app");
+    let quest = |args: &[&str]| {
+        repo.quest()
+            .aws(&moto)
+            .env("TF_CLI_CONFIG_FILE", rc.display().to_string())
+            .args(args)
+    };
+    let applied = bounded(&quest(&["deploy", "infra", "--force", "--branch", "main"]));
+    assert_eq!(applied.code, 0, "{}", applied.stderr);
+    let outputs = bounded(&quest(&["outputs", "infra"])).ok();
+    let doc: serde_json::Value = serde_json::from_str(&outputs.stdout).unwrap();
+    assert_eq!(doc["service_name"]["value"], "quest-service");
+
+    let run = bounded(&quest(&["deploy", "service", "--force", "--dry-run"]));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for name in [
+        "ECR repository `quest-repository`",
+        "quest-cluster",
+        "quest-service",
+        "quest-container",
+    ] {
+        assert!(run.stdout.contains(name), "{name} missing:\n{}", run.stdout);
+    }
 }

@@ -429,7 +429,7 @@ fn a_high_finding_blocks_with_exit_4_and_the_table() {
         "  blocking (HIGH): CVE-2024-1111\n",
         "service: [dry run]    the gate would block it\n",
     ] {
-        assert!(dry.stderr.contains(line), "{line}\n{}", dry.stderr);
+        assert!(dry.stdout.contains(line), "{line}\n{}", dry.stdout);
     }
 }
 
@@ -628,7 +628,7 @@ fn a_dry_run_prints_every_step_and_writes_nothing() {
         "service: [dry run] 5. wait up to 30.0 s for the scan of 123456789012.dkr.ecr.us-east-1.amazonaws.com/quest-app@<digest known after the push>, and block at HIGH or above".to_owned(),
         "service: [dry run]    allow CVE-1 until 2020-01-01 (expired: allows nothing): r".to_owned(),
     ] {
-        assert!(run.stderr.contains(&line), "{line}\n{}", run.stderr);
+        assert!(run.stdout.contains(&line), "{line}\n{}", run.stdout);
     }
     assert_eq!(world.ecr_image_count(), 0);
     assert_eq!(world.registry.catalog(), Vec::<String>::new());
@@ -639,16 +639,16 @@ fn a_dry_run_prints_every_step_and_writes_nothing() {
         .args(["deploy", "service", "--force", "--dry-run"])
         .run();
     assert!(
-        blind.stderr.contains("service: [dry run] 1. could not resolve the URI of ECR repository `quest-app`: failed to describe ECR repository `quest-app`: no AWS credentials were found"),
+        blind.stdout.contains("service: [dry run] 1. could not resolve the URI of ECR repository `quest-app`: failed to describe ECR repository `quest-app`: no AWS credentials were found"),
         "{}",
-        blind.stderr
+        blind.stdout
     );
     assert!(
         blind
-            .stderr
+            .stdout
             .contains("scan of <URI of ECR repository `quest-app`>@<digest known after the push>"),
         "{}",
-        blind.stderr
+        blind.stdout
     );
     assert_eq!(world.ecr_image_count(), 0);
 }

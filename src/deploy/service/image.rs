@@ -236,7 +236,7 @@ async fn dry_run(
     plan: &Plan<'_>,
 ) -> Result<Image> {
     let target = ctx.target_name;
-    let say = |text: String| eprintln!("{target}: [dry run] {text}");
+    let say = |text: String| println!("{target}: [dry run] {text}");
     let ecr = Ecr::new(aws);
     let cwd = ctx.workdir.unwrap_or(std::path::Path::new("."));
     let cli = Cli::new(&deploy.cli, cwd);

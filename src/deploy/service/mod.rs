@@ -7,8 +7,8 @@
 pub mod clock;
 pub mod container;
 pub mod ecr;
-pub mod findings;
 pub mod ecs;
+pub mod findings;
 pub mod image;
 pub mod rollback;
 pub mod rollout;

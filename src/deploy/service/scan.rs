@@ -199,7 +199,7 @@ fn print_verdict(
 /// shows before any push; an image already in ECR has its scan read (never started) and judged.
 async fn dry_run(ctx: &Context<'_>, aws: &Aws, scan: &ScanSettings, image: &Image) {
     let target = ctx.target_name;
-    eprintln!(
+    println!(
         "{target}: [dry run] 5. wait up to {} for the scan of {}, and block at {}{}",
         seconds(scan.timeout),
         image.pinned(),
@@ -218,7 +218,7 @@ async fn dry_run(ctx: &Context<'_>, aws: &Aws, scan: &ScanSettings, image: &Imag
         } else {
             "allowed"
         };
-        eprintln!(
+        println!(
             "{target}: [dry run]    allow {id} until {} ({state}): {}",
             allow.expires,
             crate::path::one_line(&allow.reason)
@@ -227,7 +227,7 @@ async fn dry_run(ctx: &Context<'_>, aws: &Aws, scan: &ScanSettings, image: &Imag
     if image.digest == super::image::UNRESOLVED_DIGEST || !image.digest.starts_with("sha256:") {
         return;
     }
-    let say = |text: &str| eprintln!("{target}: [dry run]    {text}");
+    let say = |text: &str| println!("{target}: [dry run]    {text}");
     match Ecr::new(aws).scan(&image.repository, &image.digest).await {
         Ok(ScanState::Done { scanner, findings }) => {
             let verdict = findings::judge(&findings, &scan.allow, scan.fail_on, &today);
@@ -241,7 +241,7 @@ async fn dry_run(ctx: &Context<'_>, aws: &Aws, scan: &ScanSettings, image: &Imag
                     Scanner::Enhanced => "enhanced",
                 }
             ));
-            eprint!("{}", verdict.table());
+            print!("{}", verdict.table());
             say(if verdict.blocked() {
                 "the gate would block it"
             } else {
