@@ -82,10 +82,24 @@ pub fn message<E>(error: &E) -> String
 where
     E: std::error::Error,
 {
-    let full = aws_sdk_ecs::error::DisplayErrorContext(error).to_string();
+    // The chain of causes, each said once: the SDK's outer errors ("service error", "dispatch
+    // failure") repeat or wrap their sources, and its Debug form (response headers and all)
+    // is no message for people.
+    let mut parts: Vec<String> = Vec::new();
+    let mut current: Option<&dyn std::error::Error> = Some(error);
+    while let Some(e) = current {
+        let text = e.to_string();
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        current = e.source();
+    }
+    let full = parts.join(": ");
     if full.contains("no providers in chain provided credentials")
         || full.contains("failed to load credentials")
         || full.contains("CredentialsNotLoaded")
+        || full.contains("credential provider was not enabled")
+        || full.contains("no credentials found in chain")
     {
         return "no AWS credentials were found (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or AWS_ROLE_ARN with AWS_WEB_IDENTITY_TOKEN_FILE)".into();
     }
