@@ -370,8 +370,17 @@ fn deployed_bases(
             "--since deployed compares commits, so it cannot take --uncommitted".into(),
         ));
     }
+    // `deploy <target>` asks only about its own target: a CI job holds the role of one
+    // deployment, which may not read what the others run.
+    let only = match &settings.action {
+        Action::Deploy(deploy) => Some(deploy.target.as_str()),
+        _ => None,
+    };
     let mut bases = Vec::new();
     for (name, target) in &config.targets {
+        if only.is_some_and(|only| only != name) {
+            continue;
+        }
         let ctx = context(settings, env, repo, config, name, report.range.head)?;
         let found = match &target.settings {
             config::TargetSettings::EcsService { deploy, .. }

@@ -171,4 +171,21 @@ fn an_unreachable_aws_fails_loudly_instead_of_guessing() {
         run.stderr
     );
     assert_eq!(run.stdout, "");
+
+    // `deploy <target>` looks up only its own target: the docs job needs no state bucket.
+    let run = repo
+        .quest()
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_MAX_ATTEMPTS", "1")
+        .args([
+            "deploy", "docs", "--force", "--since", "deployed", "--base", "HEAD",
+        ])
+        .run();
+    assert_eq!(
+        run.stderr,
+        "error: docs: a custom target has no deployment of its own; the pipeline runs it\n"
+    );
 }
