@@ -44,7 +44,14 @@ impl Moto {
             .unwrap_or_else(|e| panic!("start moto with {}: {e}", python.display()));
         let mut moto = Moto { child, port };
         let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        // Listening, and by this server: its own log says it bound the port (another
+        // program that took the port first would answer the connection too).
+        let running = format!("Running on http://127.0.0.1:{port}");
+        while TcpStream::connect(("127.0.0.1", port)).is_err()
+            || !std::fs::read_to_string(&log)
+                .unwrap_or_default()
+                .contains(&running)
+        {
             if let Ok(Some(status)) = moto.child.try_wait() {
                 panic!(
                     "moto exited with {status} before listening; its log:\n{}",
@@ -100,11 +107,22 @@ pub fn python() -> PathBuf {
     venv
 }
 
+/// A free loopback port never handed out before in this process: the port is released before
+/// the server binds it, and two tests starting at once must not be given the same one (they
+/// would share one server).
 pub fn free_port() -> u16 {
-    TcpListener::bind(("127.0.0.1", 0))
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("find a free loopback port")
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
+    loop {
+        let port = TcpListener::bind(("127.0.0.1", 0))
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("find a free loopback port");
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
 }
 
 impl crate::support::Quest {

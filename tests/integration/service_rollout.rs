@@ -365,7 +365,10 @@ fn a_failed_rollout_is_rolled_back_to_the_previous_revision() {
     let started = Instant::now();
     let error = f.deploy(&f.image(CRASHING)).unwrap_err();
     assert_eq!(error.exit_code(), 5, "{error}");
-    assert!(matches!(&error, Error::RolledBack { previous, .. } if previous == "quest:1"));
+    assert!(
+        matches!(&error, Error::RolledBack { previous, .. } if previous == "quest:1"),
+        "{error}"
+    );
     let text = error.to_string();
     assert!(
         text.starts_with("service: the rollout failed (deployment ecs-svc/")
@@ -389,12 +392,12 @@ fn a_failed_rollout_is_rolled_back_to_the_previous_revision() {
 
 #[test]
 fn a_rollout_that_times_out_is_rolled_back() {
-    let f = fixture("1s", &[]);
+    let f = fixture("2s", &[]);
     let error = f.deploy(&f.image(STUCK)).unwrap_err();
     assert_eq!(error.exit_code(), 5, "{error}");
     let text = error.to_string();
     assert!(
-        text.contains("the deployment did not complete within 1s (deployment ecs-svc/")
+        text.contains("the deployment did not complete within 2s (deployment ecs-svc/")
             && text.contains(" IN_PROGRESS: running 0/2, pending 2)"),
         "{text}"
     );
@@ -566,7 +569,10 @@ fn a_rollout_that_the_circuit_breaker_rolls_back_itself_is_still_a_failure() {
     let (result, calls) = f.deploy_with(&f.image(CRASHING), false, None);
     let error = result.unwrap_err();
     assert_eq!(error.exit_code(), 5, "{error}");
-    assert!(matches!(&error, Error::RolledBack { previous, .. } if previous == "quest:1"));
+    assert!(
+        matches!(&error, Error::RolledBack { previous, .. } if previous == "quest:1"),
+        "{error}"
+    );
     assert_eq!(f.service(), ("quest:1".to_owned(), completed()));
     assert!(calls < 30, "{calls} AWS calls");
 }
