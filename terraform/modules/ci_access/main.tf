@@ -133,6 +133,20 @@ data "aws_iam_policy_document" "service_deployer" {
   }
 
   statement {
+    sid = "MarkFailedRollouts"
+    # After a failed rollout quest-changes tags that revision `quest-changes:rollout=failed`,
+    # so `rollback` never returns to it; only that tag key may be written.
+    actions   = ["ecs:TagResource"]
+    resources = ["arn:${local.partition}:ecs:${local.region}:${local.account_id}:task-definition/*"]
+
+    condition {
+      test     = "ForAllValues:StringEquals"
+      variable = "aws:TagKeys"
+      values   = ["quest-changes:rollout"]
+    }
+  }
+
+  statement {
     sid       = "UpdateOwnService"
     actions   = ["ecs:DescribeServices", "ecs:UpdateService"]
     resources = [var.service.service_arn]
