@@ -26,16 +26,33 @@ impl World {
     /// cluster `quest` with a service `quest` of 2 tasks on revision 1 (`old:1`), and a
     /// repository whose `service` target deploys `app/` there.
     fn new(crash: bool) -> World {
+        World::with_rule(if crash {
+            "QUEST_MOTO_CRASHING_IMAGES"
+        } else {
+            ""
+        })
+    }
+
+    /// Like [`World::new`], with the moto extension's rule `rule` (a variable naming which
+    /// images crash or never finish) matching every image pushed to the repository.
+    fn with_rule(rule: &str) -> World {
         let registry = Registry::start();
         let mut env = vec![
             ("QUEST_TEST_REGISTRY", registry.host()),
             ("QUEST_MOTO_ROLLOUT_DELAY", "0.3".to_owned()),
         ];
-        if crash {
-            env.push(("QUEST_MOTO_CRASHING_IMAGES", format!("{REPOSITORY}@")));
+        if !rule.is_empty() {
+            env.push((rule, format!("{REPOSITORY}@")));
         }
         let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let moto = Moto::start_with(&env);
+        let world = World::start(registry, &env);
+        world.setup();
+        world.clean_scans();
+        world
+    }
+
+    fn start(registry: Registry, env: &[(&str, &str)]) -> World {
+        let moto = Moto::start_with(env);
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -61,16 +78,13 @@ impl World {
         .write("app/server.js", "console.log('quest')\n")
         .write("docs/a.md", "a\n");
         repo.commit("the app");
-        let world = World {
+        World {
             repo,
             moto,
             registry,
             runtime,
             config,
-        };
-        world.setup();
-        world.clean_scans();
-        world
+        }
     }
 
     fn setup(&self) {
@@ -340,4 +354,63 @@ fn a_terraform_targets_outputs_name_the_service_of_a_dry_run() {
     ] {
         assert!(run.stdout.contains(name), "{name} missing:\n{}", run.stdout);
     }
+}
+
+#[test]
+fn a_container_missing_from_the_task_definition_stops_before_any_build_or_push() {
+    let world = World::new(false);
+    let config = std::fs::read_to_string(world.repo.path.join(".quest-changes.yml")).unwrap();
+    world.repo.write(
+        ".quest-changes.yml",
+        &config.replace("container: quest}", "container: qeust}"),
+    );
+    let base = world.repo.head();
+    world.repo.write("app/server.js", "console.log('v2')\n");
+    world.repo.commit("v2 with a typo in the container");
+    let run = world.deploy(&base);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        run.stderr.lines().last().unwrap(),
+        "error: service: the task definition `quest` has no container named `qeust` (it has: `quest`)"
+    );
+    assert_eq!(world.registry.manifest_pushes(REPOSITORY), 0);
+    assert_eq!(world.revisions(), 1);
+}
+
+#[test]
+fn a_rerun_after_a_cancelled_job_is_not_called_deployed() {
+    let world = World::with_rule("QUEST_MOTO_STUCK_IMAGES");
+    let base = world.repo.head();
+    world.repo.write("app/server.js", "console.log('v2')\n");
+    world.repo.commit("v2 never finishes");
+    // The job is cancelled while it watches the rollout.
+    let mut job = world
+        .quest()
+        .args(["deploy", "service", "--base", &base])
+        .command()
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = std::io::BufReader::new(job.stderr.take().unwrap());
+    use std::io::BufRead as _;
+    for line in stderr.lines() {
+        if line.unwrap().contains(": deployment ecs-svc/") {
+            break;
+        }
+    }
+    job.kill().unwrap();
+    job.wait().unwrap();
+    assert_eq!(world.running().0, "quest:2");
+
+    // The re-run finds the image in ECR and the revision unchanged: not a success.
+    let run = world.deploy(&base);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let last = run.stderr.lines().last().unwrap();
+    assert!(
+        last.starts_with("error: service: the service already runs quest:2 with image ")
+            && last.contains(", but its deployment ecs-svc/")
+            && last.contains(" is IN_PROGRESS (running 0/2); this run cannot call that deployed"),
+        "{}",
+        run.stderr
+    );
 }

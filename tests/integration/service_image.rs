@@ -38,6 +38,8 @@ impl World {
                 .await
                 .expect("create the ECR repository");
         });
+        // The service the image rolls out to (the deployment checks its container first).
+        ecs_service(&moto);
         let repo = Repo::new();
         repo.write(
             ".quest-changes.yml",
@@ -154,6 +156,50 @@ impl World {
                 .len()
         })
     }
+}
+
+/// A cluster `quest` with a service `quest` of one task whose container `quest` runs `old:1`.
+fn ecs_service(moto: &Moto) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let config = aws_sdk_ecs::Config::builder()
+            .behavior_version(aws_sdk_ecs::config::BehaviorVersion::latest())
+            .region(aws_sdk_ecs::config::Region::new("us-east-1"))
+            .endpoint_url(moto.endpoint())
+            .credentials_provider(aws_sdk_ecs::config::Credentials::new(
+                "testing", "testing", None, None, "test",
+            ))
+            .build();
+        let ecs = aws_sdk_ecs::Client::from_conf(config);
+        ecs.create_cluster()
+            .cluster_name("quest")
+            .send()
+            .await
+            .unwrap();
+        ecs.register_task_definition()
+            .family("quest")
+            .container_definitions(
+                aws_sdk_ecs::types::ContainerDefinition::builder()
+                    .name("quest")
+                    .image("old:1")
+                    .memory(256)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        ecs.create_service()
+            .cluster("quest")
+            .service_name("quest")
+            .task_definition("quest:1")
+            .desired_count(1)
+            .send()
+            .await
+            .unwrap();
+    });
 }
 
 /// Runs `f` with an ECR client on `moto`.
@@ -283,6 +329,7 @@ fn a_rerun_with_the_sha_tag_in_ecr_builds_and_pushes_nothing() {
 #[test]
 fn a_rerun_on_an_immutable_repository_pushes_nothing_and_points_the_extra_tags_in_ecr() {
     let moto = Moto::start();
+    ecs_service(&moto);
     let sha_manifest =
         manifest("sha256:1111111111111111111111111111111111111111111111111111111111111111");
     let old_manifest =
@@ -604,7 +651,7 @@ fn missing_credentials_are_a_clear_error_naming_what_to_set() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert_eq!(
         run.stderr.lines().last().unwrap_or_default(),
-        "error: failed to describe ECR repository `quest-app`: no AWS credentials were found (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or AWS_ROLE_ARN with AWS_WEB_IDENTITY_TOKEN_FILE)"
+        "error: failed to describe ECS service `quest` in cluster `quest`: no AWS credentials were found (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or AWS_ROLE_ARN with AWS_WEB_IDENTITY_TOKEN_FILE)"
     );
     assert_eq!(world.registry.manifest_pushes(REPOSITORY), 0);
 }
@@ -681,6 +728,7 @@ fn the_plan_pushes_the_extra_tags_too() {
 #[test]
 fn a_missing_ecr_repository_is_a_clear_error_before_any_login() {
     let moto = Moto::start();
+    ecs_service(&moto);
     let repo = Repo::new();
     repo.write(
         ".quest-changes.yml",

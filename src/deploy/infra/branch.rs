@@ -26,7 +26,13 @@ pub fn current(explicit: Option<&str>, env: &Environment, repo: &Repository) -> 
     let pull_request = env
         .get("GITHUB_EVENT_NAME")
         .is_some_and(|e| e.starts_with("pull_request"));
-    if !pull_request {
+    // GITHUB_REF_NAME holds a tag's name on a tag push: only a branch ref names a branch, or
+    // a tag called `main` would apply.
+    let branch_ref = env.get("GITHUB_REF_TYPE").map(String::as_str) == Some("branch")
+        || env
+            .get("GITHUB_REF")
+            .is_some_and(|r| r.starts_with("refs/heads/"));
+    if !pull_request && branch_ref {
         if let Some(branch) = set("GITHUB_REF_NAME") {
             return Some(branch);
         }
@@ -108,6 +114,14 @@ mod tests {
         env.insert("GITHUB_EVENT_NAME".into(), "pull_request".into());
         assert_eq!(current(None, &env, &repo), None);
         env.insert("GITHUB_EVENT_NAME".into(), "push".into());
+        // A tag push: its name is no branch, whatever it is called.
+        env.insert("GITHUB_REF_NAME".into(), "main".into());
+        env.insert("GITHUB_REF_TYPE".into(), "tag".into());
+        env.insert("GITHUB_REF".into(), "refs/tags/main".into());
+        assert_eq!(current(None, &env, &repo), None);
+        env.insert("GITHUB_REF_NAME".into(), "12/merge".into());
+        env.insert("GITHUB_REF_TYPE".into(), "branch".into());
+        env.insert("GITHUB_REF".into(), "refs/heads/12/merge".into());
         assert_eq!(current(None, &env, &repo).as_deref(), Some("12/merge"));
         env.insert("CIRCLE_BRANCH".into(), "main".into());
         assert_eq!(current(None, &env, &repo).as_deref(), Some("main"));

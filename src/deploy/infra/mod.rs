@@ -214,8 +214,11 @@ fn apply(
     let name = ctx.target_name;
     let plan_hash = fingerprint::hash(&saved.plan)?;
     if let Err(failure) = root.terraform.apply(&saved.plan)? {
-        // A plan that failed to apply is stale to Terraform too: the next run plans again.
-        let _ = saved.remove();
+        // A plan that failed to apply is stale to Terraform too: the next run plans again. A
+        // held lock changed nothing, so the reviewed plan stays for the retry.
+        if !failure.lock_held {
+            let _ = saved.remove();
+        }
         return Err(failed("apply", failure));
     }
     let marker = marker::Marker::now(&ctx.head.to_string(), &plan_hash, summary);

@@ -136,6 +136,7 @@ pub fn deploy(ctx: &Context<'_>) -> Result<()> {
     runtime.block_on(async {
         let aws = Aws::load(None).await;
         let result = async {
+            rollout::preflight(ctx, &aws, &names).await?;
             let image = image::publish(ctx, &aws, deploy, &repository).await?;
             scan::gate(ctx, &aws, deploy, &image).await?;
             rollout::deploy(ctx, &aws, deploy, &names, &image).await

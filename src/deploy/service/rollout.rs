@@ -35,11 +35,42 @@ pub async fn deploy(
     let ecs = Ecs::new(aws, names);
     let settings = &deploy.rollout;
     let mut printer = Printer::new(ctx.target_name);
-    let (running_arn, running) = running(ctx, &ecs).await?;
+    let (running_arn, running, service) = running_with_service(ctx, &ecs).await?;
     let next = running
         .with_image(&names.container, image)
         .map_err(|message| failure(ctx, message))?;
     if next == running {
+        // Nothing to register: the service already runs this image. That is a success only
+        // if that revision's rollout finished (a cancelled job leaves it IN_PROGRESS, a failed
+        // one leaves it FAILED or marked) and every task runs.
+        let unfinished = match service.primary_of(&running_arn) {
+            Some(d) if d.rollout_state.as_deref().is_some_and(|s| s != "COMPLETED") => {
+                Some(format!(
+                    "its deployment {} is {} (running {}/{})",
+                    d.id,
+                    d.rollout_state.as_deref().unwrap_or_default(),
+                    d.running,
+                    d.desired
+                ))
+            }
+            Some(d) if d.running != d.desired => {
+                Some(format!("only {} of {} tasks run", d.running, d.desired))
+            }
+            _ if running.tag(ROLLOUT_TAG) == Some(ROLLOUT_FAILED) => {
+                Some("its rollout failed before".to_owned())
+            }
+            _ => None,
+        };
+        if let Some(why) = unfinished {
+            return Err(failure(
+                ctx,
+                format!(
+                    "the service already runs {} with image {}, but {why}; this run cannot call that deployed (see the service's events, or run `quest-changes rollback`)",
+                    short(&running_arn),
+                    image.pinned()
+                ),
+            ));
+        }
         printer.line(&format!(
             "{} already runs {}; nothing to register, the service is not updated",
             short(&running_arn),
@@ -298,10 +329,41 @@ pub async fn deployed_commit(
 }
 
 /// The service's running revision: its ARN and its content as a registration.
+/// Checks, before anything is built or pushed, that the service runs a task definition with
+/// the container the image replaces: a typo in `ecs.container` must not push first.
+pub async fn preflight(ctx: &Context<'_>, aws: &Aws, names: &EcsNames) -> Result<()> {
+    if ctx.dry_run {
+        return Ok(());
+    }
+    let ecs = Ecs::new(aws, names);
+    let (_, running) = running(ctx, &ecs).await?;
+    let probe = Image {
+        repository_uri: "probe".into(),
+        repository: "probe".into(),
+        digest: "sha256:0".into(),
+        tag: "probe".into(),
+    };
+    running
+        .with_image(&names.container, &probe)
+        .map(|_| ())
+        .map_err(|message| failure(ctx, message))
+}
+
 async fn running(ctx: &Context<'_>, ecs: &Ecs<'_>) -> Result<(String, Revision)> {
+    running_with_service(ctx, ecs)
+        .await
+        .map(|(arn, revision, _)| (arn, revision))
+}
+
+/// The running revision, and the service as that one `DescribeServices` saw it.
+async fn running_with_service(
+    ctx: &Context<'_>,
+    ecs: &Ecs<'_>,
+) -> Result<(String, Revision, super::ecs::ServiceView)> {
     let service = ecs.service().await?;
     let arn = service
         .task_definition
+        .clone()
         .ok_or_else(|| failure(ctx, "the service runs no task definition".into()))?;
     let (definition, tags) = ecs.task_definition(&arn).await?;
     let revision = Revision::from_running(&definition, &tags).ok_or_else(|| {
@@ -310,7 +372,7 @@ async fn running(ctx: &Context<'_>, ecs: &Ecs<'_>) -> Result<(String, Revision)>
             format!("the task definition {} has no family", short(&arn)),
         )
     })?;
-    Ok((arn, revision))
+    Ok((arn, revision, service))
 }
 
 fn failure(ctx: &Context<'_>, message: String) -> Error {

@@ -158,6 +158,8 @@ impl Revision {
             .get_or_insert_with(Default::default)
             .insert(COMMIT_LABEL.to_owned(), image.tag.clone());
         next.set_tag(COMMIT_TAG, &image.tag);
+        // The mark of a failed rollout belongs to that revision, never to its copies.
+        next.tags.retain(|t| t.key() != Some(ROLLOUT_TAG));
         Ok(next)
     }
 
