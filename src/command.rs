@@ -126,7 +126,7 @@ pub fn execute(settings: &Settings, env: &Environment) -> Result<()> {
             let ctx = context(settings, env, &repo, &config, target, head)?;
             require_kind(&ctx, config::TargetKind::Terraform, "outputs")?;
             let text = deploy::infra::outputs(&ctx)?;
-            emit(settings, &text)
+            emit(settings, &deploy::infra::redacted(&text))
         }
         Action::Explain(paths) => {
             let repo = report::open_repository(&settings.repo)?;
@@ -207,6 +207,11 @@ pub fn execute(settings: &Settings, env: &Environment) -> Result<()> {
 /// `deploy <target>`: detection first; a target the range did not change deploys nothing (and
 /// says so), unless `--force`.
 fn run_deploy(settings: &Settings, deploy: &DeploySettings, env: &Environment) -> Result<()> {
+    if settings.uncommitted {
+        return Err(Error::Usage(
+            "deploy deploys a commit, so it cannot take --uncommitted".into(),
+        ));
+    }
     let (config, report) = detect(settings, env)?;
     let repo = report::open_repository(&settings.repo)?;
     let ctx = context(
@@ -232,6 +237,9 @@ fn run_deploy(settings: &Settings, deploy: &DeploySettings, env: &Environment) -
         );
         return Ok(());
     }
+    if !settings.dry_run && ctx.target.kind != config::TargetKind::Custom {
+        require_clean_checkout(&repo, report.range.head, &deploy.target)?;
+    }
     match ctx.target.kind {
         config::TargetKind::EcsService => deploy::service::deploy(&ctx),
         config::TargetKind::Terraform => deploy::infra::deploy(
@@ -249,6 +257,47 @@ fn run_deploy(settings: &Settings, deploy: &DeploySettings, env: &Environment) -
             message: "a custom target has no deployment of its own; the pipeline runs it".into(),
         }),
     }
+}
+
+/// A deployment builds and plans from the working tree but labels what it makes with the head
+/// commit: the two must be the same, so the checkout must be at the head with no change to a
+/// tracked file. (Untracked files, such as the plan directory, do not count.)
+fn require_clean_checkout(repo: &git2::Repository, head: git2::Oid, target: &str) -> Result<()> {
+    if repo.workdir().is_none() {
+        return Ok(());
+    }
+    let refuse = |message: String| Error::Deploy {
+        target: target.to_owned(),
+        message,
+    };
+    let checked_out = repo
+        .head()
+        .ok()
+        .and_then(|h| h.peel_to_commit().ok())
+        .map(|c| c.id());
+    if checked_out != Some(head) {
+        return Err(refuse(format!(
+            "the working tree is at {}, not at {}, the head being deployed; check that commit out first (builds and plans read the working tree)",
+            checked_out.map_or("no commit".to_owned(), short),
+            short(head)
+        )));
+    }
+    let mut options = git2::StatusOptions::new();
+    options.include_untracked(false).include_ignored(false);
+    let statuses = repo
+        .statuses(Some(&mut options))
+        .map_err(Error::git("read the working tree's status"))?;
+    if let Some(entry) = statuses
+        .iter()
+        .find(|e| e.status() != git2::Status::CURRENT)
+    {
+        let path = RepoPath::new(entry.path_bytes().to_vec());
+        return Err(refuse(format!(
+            "the working tree has uncommitted changes to tracked files ({} and maybe others); a deployment builds and plans only what is committed",
+            path.escaped()
+        )));
+    }
+    Ok(())
 }
 
 fn short(oid: git2::Oid) -> String {

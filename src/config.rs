@@ -568,6 +568,11 @@ fn duration(
     if parsed.is_zero() {
         return Err(fail(format!("{key}: must be longer than zero")));
     }
+    if parsed > std::time::Duration::from_secs(24 * 3600) {
+        return Err(fail(format!(
+            "{key}: `{text}` is longer than the 24h allowed"
+        )));
+    }
     Ok(parsed)
 }
 

@@ -125,7 +125,7 @@ impl Invocation {
     pub fn display(&self) -> String {
         std::iter::once(&self.program)
             .chain(&self.args)
-            .map(|a| quote(&a.to_string_lossy()))
+            .map(|a| quote(&crate::path::one_line(&a.to_string_lossy())))
             .collect::<Vec<_>>()
             .join(" ")
     }
@@ -195,7 +195,10 @@ fn pump(pipe: Option<impl std::io::Read>, prefix: Option<&str>) -> Vec<u8> {
                 all.extend_from_slice(&line);
                 if let Some(prefix) = prefix {
                     let text = String::from_utf8_lossy(&line);
-                    eprintln!(
+                    // A closed stderr must not stop the draining: the program would get SIGPIPE
+                    // in the middle of its work (an apply).
+                    let _ = writeln!(
+                        std::io::stderr().lock(),
                         "[{prefix}] {}",
                         crate::path::one_line(text.trim_end_matches(['\n', '\r']))
                     );

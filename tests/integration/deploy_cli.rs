@@ -207,3 +207,73 @@ fn ecs_from_must_name_a_terraform_target_and_fills_what_is_missing() {
     write("{from: infra, container: app}");
     repo.quest().arg("config").run().ok();
 }
+
+#[test]
+fn a_deployment_runs_only_from_a_clean_checkout_of_its_head() {
+    let repo = Repo::new();
+    repo.write(
+        ".quest-changes.yml",
+        "version: 1\ntargets:\n  infra:\n    kind: terraform\n    root: tf\n    state: {bucket: b, key: k, region: us-east-1}\n",
+    )
+    .write("tf/main.tf", "# a\n");
+    repo.commit("a");
+    let first = repo.head();
+    repo.write("tf/main.tf", "# b\n");
+    repo.commit("b");
+    let second = repo.head();
+
+    // A head other than the checkout: what would be built is not what would be labelled.
+    let run = repo
+        .quest()
+        .args(["deploy", "infra", "--force", "--head", &first])
+        .run();
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "error: infra: the working tree is at {}, not at {}, the head being deployed; check that commit out first (builds and plans read the working tree)\n",
+            &second[..12],
+            &first[..12]
+        )
+    );
+
+    // An uncommitted change to a tracked file.
+    repo.write("tf/main.tf", "# c, not committed\n");
+    let run = repo
+        .quest()
+        .args(["deploy", "infra", "--force", "--base", &first])
+        .run();
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        "error: infra: the working tree has uncommitted changes to tracked files (tf/main.tf and maybe others); a deployment builds and plans only what is committed\n"
+    );
+    let run = repo
+        .quest()
+        .args(["deploy", "infra", "--force", "--uncommitted"])
+        .run();
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        run.stderr,
+        "error: deploy deploys a commit, so it cannot take --uncommitted\n"
+    );
+}
+
+#[test]
+fn durations_have_a_ceiling() {
+    let repo = Repo::new();
+    repo.write(
+        ".quest-changes.yml",
+        "version: 1\ntargets:\n  svc:\n    kind: ecs-service\n    paths: [\"app/**\"]\n    rollout: {timeout: 99999999999999h}\n",
+    );
+    repo.commit("c");
+    let run = repo.quest().arg("config").run();
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.ends_with(
+            "targets.svc.rollout.timeout: `99999999999999h` is longer than the 24h allowed\n"
+        ),
+        "{}",
+        run.stderr
+    );
+}

@@ -418,6 +418,26 @@ pub fn outputs(ctx: &Context<'_>) -> Result<String> {
     ))
 }
 
+/// The outputs as printed: each value Terraform marks `sensitive` replaced by
+/// `"<sensitive>"`, so `quest-changes outputs` never puts a secret in a log. (`ecs.from` reads
+/// the unredacted document through [`outputs`].)
+pub fn redacted(text: &str) -> String {
+    let Ok(mut doc) = serde_json::from_str::<serde_json::Value>(text) else {
+        return text.to_owned();
+    };
+    if let Some(map) = doc.as_object_mut() {
+        for output in map.values_mut() {
+            if output["sensitive"] == serde_json::Value::Bool(true) {
+                output["value"] = serde_json::Value::String("<sensitive>".into());
+            }
+        }
+    }
+    format!(
+        "{}\n",
+        serde_json::to_string_pretty(&doc).unwrap_or_default()
+    )
+}
+
 /// `--since deployed`: the commit of the root's last successful apply, from the marker object.
 pub fn deployed_commit(ctx: &Context<'_>) -> Result<Option<String>> {
     let root = root(ctx)?;
@@ -427,4 +447,16 @@ pub fn deployed_commit(ctx: &Context<'_>) -> Result<Option<String>> {
         let found = marker::read(&aws, root.state).await?;
         Ok(found.map(|m| m.commit))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sensitive_outputs_are_never_printed() {
+        let text = r#"{"db_password": {"sensitive": true, "type": "string", "value": "hunter2"}, "url": {"sensitive": false, "type": "string", "value": "https://x"}}"#;
+        let printed = super::redacted(text);
+        assert!(!printed.contains("hunter2"), "{printed}");
+        assert!(printed.contains("\"<sensitive>\""), "{printed}");
+        assert!(printed.contains("https://x"), "{printed}");
+    }
 }

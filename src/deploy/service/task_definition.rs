@@ -206,9 +206,16 @@ pub fn diff(running: &Revision, next: &Revision) -> Vec<String> {
     let mut lines = Vec::new();
     let mut change = |what: String, old: Option<&str>, new: Option<&str>| {
         if old != new {
-            lines.push(format!("  {what}"));
-            lines.push(format!("-   {}", old.unwrap_or("(none)")));
-            lines.push(format!("+   {}", new.unwrap_or("(none)")));
+            // Values come from the running revision, which anyone may have registered: escaped.
+            lines.push(format!("  {}", crate::path::one_line(&what)));
+            lines.push(format!(
+                "-   {}",
+                old.map_or("(none)".to_owned(), crate::path::one_line)
+            ));
+            lines.push(format!(
+                "+   {}",
+                new.map_or("(none)".to_owned(), crate::path::one_line)
+            ));
         }
     };
     let names: Vec<String> = next
