@@ -52,18 +52,27 @@ pub async fn publish(
     let registry = registry_host(&destination);
     let cli = Cli::new(&deploy.cli, workdir);
 
-    // 2. Log in; the password goes on stdin only.
-    let login = ecr.login().await?;
-    let call = cli.login(&login.username, registry);
-    if ctx.verbose {
-        eprintln!("{target}: $ {}", call.display());
-    }
-    let done = call.stdin(login.password.into_bytes()).run()?;
-    if !done.success {
-        return Err(tool_error(
-            format!("log in to {registry} with {}", one(&deploy.cli)),
-            &done.stderr,
-        ));
+    // 2. Log in; the password goes on stdin only, and only to ECR itself: the token opens the
+    // account's ECR, so another registry (`image.registry`) never receives it; logging in
+    // there is the runner's business.
+    if registry == registry_host(&uri) {
+        let login = ecr.login().await?;
+        let call = cli.login(&login.username, registry);
+        if ctx.verbose {
+            eprintln!("{target}: $ {}", call.display());
+        }
+        let done = call.stdin(login.password.into_bytes()).run()?;
+        if !done.success {
+            return Err(tool_error(
+                format!("log in to {registry} with {}", one(&deploy.cli)),
+                &done.stderr,
+            ));
+        }
+    } else {
+        eprintln!(
+            "{target}: pushing to {}, which is not ECR: the ECR token is not sent there (log in to it before the deployment if it needs credentials)",
+            one(registry)
+        );
     }
 
     // 3. Already there (a re-run, maybe on an immutable repository): nothing to build.
@@ -267,10 +276,17 @@ async fn dry_run(
     };
     let destination = plan.destination(&uri);
     let registry = registry_host(&destination);
-    say(format!(
-        "2. log in with a GetAuthorizationToken password on stdin: {}",
-        cli.login("AWS", registry).display()
-    ));
+    if registry == registry_host(&uri) || plan.settings.registry.is_none() {
+        say(format!(
+            "2. log in with a GetAuthorizationToken password on stdin: {}",
+            cli.login("AWS", registry).display()
+        ));
+    } else {
+        say(format!(
+            "2. {} is not ECR: no login (the ECR token is never sent to another registry)",
+            one(registry)
+        ));
+    }
     if let Some(digest) = digest {
         say(format!(
             "3. {repository}:{} is already in ECR as {digest}: build and push would be skipped",
