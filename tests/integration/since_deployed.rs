@@ -52,21 +52,18 @@ fn a_terraform_target_is_routed_from_its_last_apply_not_from_the_push() {
     repo.write("docs/a.md", "b\n");
     repo.commit("docs");
 
+    // Each look routes the docs push from each target's deployed commit.
+    let since_deployed = || {
+        repo.quest()
+            .aws(&moto)
+            .args(["--since", "deployed", "--base", &before_docs])
+            .args(["--format", "json"])
+            .run()
+            .ok()
+    };
+
     // Nothing deployed yet: the target is changed, and says why.
-    let doc = repo
-        .quest()
-        .aws(&moto)
-        .args([
-            "--since",
-            "deployed",
-            "--base",
-            &before_docs,
-            "--format",
-            "json",
-        ])
-        .run()
-        .ok()
-        .json();
+    let doc = since_deployed().json();
     assert_eq!(doc["targets"]["infra"]["changed"], true);
     assert_eq!(doc["targets"]["infra"]["base"], serde_json::Value::Null);
     assert_eq!(doc["targets"]["infra"]["base_source"], "deployed");
@@ -87,20 +84,7 @@ fn a_terraform_target_is_routed_from_its_last_apply_not_from_the_push() {
 
     // The marker names the last applied commit: the root's own range is applied..head.
     put_marker(&moto, &applied);
-    let doc = repo
-        .quest()
-        .aws(&moto)
-        .args([
-            "--since",
-            "deployed",
-            "--base",
-            &before_docs,
-            "--format",
-            "json",
-        ])
-        .run()
-        .ok()
-        .json();
+    let doc = since_deployed().json();
     let infra = &doc["targets"]["infra"];
     assert_eq!(infra["changed"], true, "{doc}");
     assert_eq!(infra["base"], applied.as_str());
@@ -112,38 +96,13 @@ fn a_terraform_target_is_routed_from_its_last_apply_not_from_the_push() {
 
     // Once the head is applied, the docs push deploys nothing.
     put_marker(&moto, &repo.head());
-    let doc = repo
-        .quest()
-        .aws(&moto)
-        .args([
-            "--since",
-            "deployed",
-            "--base",
-            &before_docs,
-            "--format",
-            "json",
-        ])
-        .run()
-        .ok()
-        .json();
+    let doc = since_deployed().json();
     assert_eq!(doc["targets"]["infra"]["changed"], false, "{doc}");
     assert_eq!(doc["targets"]["infra"]["files"], json!([]));
 
     // A marker naming a commit this history does not have marks the target, with the reason.
     put_marker(&moto, "0123456789abcdef0123456789abcdef01234567");
-    let run = repo
-        .quest()
-        .aws(&moto)
-        .args([
-            "--since",
-            "deployed",
-            "--base",
-            &before_docs,
-            "--format",
-            "json",
-        ])
-        .run()
-        .ok();
+    let run = since_deployed();
     let doc = run.json();
     assert_eq!(doc["targets"]["infra"]["changed"], true);
     assert_eq!(
