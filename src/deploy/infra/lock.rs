@@ -2,7 +2,6 @@
 //! `use_lockfile`) names who holds it, since when and for what. quest-changes only reads it:
 //! it never force-unlocks, which could let two applies write one state.
 
-use aws_sdk_s3::Client;
 use serde::Deserialize;
 
 use crate::aws::Aws;
@@ -71,33 +70,14 @@ fn or_unknown(text: String) -> String {
 
 /// Reads the lock object; `None` when there is none.
 async fn read(aws: &Aws, state: &StateFile) -> Result<Option<LockInfo>> {
-    let action = format!(
-        "read the state lock `{}` in bucket `{}`",
-        crate::path::one_line(&key(state)),
-        crate::path::one_line(&state.bucket)
-    );
-    aws.count();
-    let found = Client::new(&aws.config)
-        .get_object()
-        .bucket(&state.bucket)
-        .key(key(state))
-        .send()
-        .await;
-    let out = match found {
-        Ok(out) => out,
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => return Ok(None),
-        Err(e) => return Err(crate::aws::error(action)(e)),
-    };
-    let bytes = out.body.collect().await.map_err(|e| Error::Aws {
-        action: action.clone(),
-        message: crate::path::one_line(&e.to_string()),
-    })?;
-    serde_json::from_slice(&bytes.into_bytes())
-        .map(Some)
-        .map_err(|_| Error::Aws {
-            action,
-            message: "the lock object is not Terraform's lock info".into(),
-        })
+    super::state_object::read_json(
+        aws,
+        &state.bucket,
+        &key(state),
+        "the state lock",
+        "the lock object is not Terraform's lock info",
+    )
+    .await
 }
 
 #[cfg(test)]

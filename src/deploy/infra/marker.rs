@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::aws::Aws;
 use crate::deploy::plan_summary::PlanSummary;
 use crate::deploy::settings::StateFile;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// What the marker records.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -86,33 +86,14 @@ pub async fn write(aws: &Aws, state: &StateFile, marker: &Marker) -> Result<()> 
 
 /// Reads the marker; `None` when the root was never applied by quest-changes.
 pub async fn read(aws: &Aws, state: &StateFile) -> Result<Option<Marker>> {
-    let action = format!(
-        "read the deployment marker `{}` in bucket `{}`",
-        crate::path::one_line(&key(state)),
-        crate::path::one_line(&state.bucket)
-    );
-    aws.count();
-    let found = Client::new(&aws.config)
-        .get_object()
-        .bucket(&state.bucket)
-        .key(key(state))
-        .send()
-        .await;
-    let out = match found {
-        Ok(out) => out,
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => return Ok(None),
-        Err(e) => return Err(crate::aws::error(action)(e)),
-    };
-    let bytes = out.body.collect().await.map_err(|e| Error::Aws {
-        action: action.clone(),
-        message: crate::path::one_line(&e.to_string()),
-    })?;
-    serde_json::from_slice(&bytes.into_bytes())
-        .map(Some)
-        .map_err(|e| Error::Aws {
-            action,
-            message: format!("it is not a marker quest-changes wrote ({e})"),
-        })
+    super::state_object::read_json(
+        aws,
+        &state.bucket,
+        &key(state),
+        "the deployment marker",
+        "it is not a marker quest-changes wrote",
+    )
+    .await
 }
 
 #[cfg(test)]

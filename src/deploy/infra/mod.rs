@@ -10,6 +10,7 @@ pub mod branch;
 pub mod fingerprint;
 pub mod lock;
 pub mod marker;
+mod state_object;
 pub mod terraform_cli;
 
 use std::path::{Path, PathBuf};
