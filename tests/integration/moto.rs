@@ -71,6 +71,19 @@ impl Moto {
         format!("http://127.0.0.1:{}", self.port)
     }
 
+    /// An SDK configuration that reaches this server as AWS (region `us-east-1`, test keys),
+    /// for tests that set up or inspect what the command under test sees.
+    pub fn sdk_config(&self) -> aws_config::SdkConfig {
+        aws_config::SdkConfig::builder()
+            .region(aws_config::Region::new("us-east-1"))
+            .endpoint_url(self.endpoint())
+            .credentials_provider(aws_sdk_s3::config::SharedCredentialsProvider::new(
+                aws_sdk_s3::config::Credentials::new("testing", "testing", None, None, "test"),
+            ))
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .build()
+    }
+
     /// The environment a process needs to reach this server as AWS.
     pub fn env(&self) -> Vec<(String, String)> {
         [

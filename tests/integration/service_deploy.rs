@@ -57,15 +57,7 @@ impl World {
             .enable_all()
             .build()
             .unwrap();
-        let config = runtime.block_on(
-            aws_config::defaults(aws_config::BehaviorVersion::latest())
-                .region(aws_config::Region::new("us-east-1"))
-                .endpoint_url(moto.endpoint())
-                .credentials_provider(aws_sdk_ecs::config::Credentials::new(
-                    "testing", "testing", None, None, "test",
-                ))
-                .load(),
-        );
+        let config = moto.sdk_config();
         let repo = Repo::new();
         repo.write(
             ".quest-changes.yml",

@@ -165,15 +165,7 @@ fn ecs_service(moto: &Moto) {
         .build()
         .expect("runtime");
     runtime.block_on(async {
-        let config = aws_sdk_ecs::Config::builder()
-            .behavior_version(aws_sdk_ecs::config::BehaviorVersion::latest())
-            .region(aws_sdk_ecs::config::Region::new("us-east-1"))
-            .endpoint_url(moto.endpoint())
-            .credentials_provider(aws_sdk_ecs::config::Credentials::new(
-                "testing", "testing", None, None, "test",
-            ))
-            .build();
-        let ecs = aws_sdk_ecs::Client::from_conf(config);
+        let ecs = aws_sdk_ecs::Client::new(&moto.sdk_config());
         ecs.create_cluster()
             .cluster_name("quest")
             .send()
@@ -212,17 +204,7 @@ where
         .enable_all()
         .build()
         .expect("runtime");
-    runtime.block_on(async {
-        let config = aws_sdk_ecr::Config::builder()
-            .behavior_version(aws_sdk_ecr::config::BehaviorVersion::latest())
-            .region(aws_sdk_ecr::config::Region::new("us-east-1"))
-            .endpoint_url(moto.endpoint())
-            .credentials_provider(aws_sdk_ecr::config::Credentials::new(
-                "testing", "testing", None, None, "test",
-            ))
-            .build();
-        f(aws_sdk_ecr::Client::from_conf(config)).await
-    })
+    runtime.block_on(async { f(aws_sdk_ecr::Client::new(&moto.sdk_config())).await })
 }
 
 fn finding(id: &str, severity: &str) -> serde_json::Value {

@@ -48,15 +48,7 @@ fn fixture(timeout: &str, extra_env: &[(&str, &str)]) -> Fixture {
         .enable_all()
         .build()
         .unwrap();
-    let config = runtime.block_on(
-        aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::new("us-east-1"))
-            .endpoint_url(moto.endpoint())
-            .credentials_provider(aws_sdk_ecs::config::Credentials::new(
-                "testing", "testing", None, None, "test",
-            ))
-            .load(),
-    );
+    let config = moto.sdk_config();
     let ecs = aws_sdk_ecs::Client::new(&config);
     let repo = Repo::new();
     repo.write(

@@ -400,15 +400,7 @@ fn terraform_plans_applies_on_main_records_the_marker_and_applies_a_saved_plan_o
 fn marker_commit(moto: &Moto) -> Option<String> {
     use quest_changes::deploy::infra::marker;
     use quest_changes::deploy::settings::StateFile;
-    let config = aws_config::SdkConfig::builder()
-        .region(aws_config::Region::new("us-east-1"))
-        .endpoint_url(moto.endpoint())
-        .credentials_provider(aws_sdk_s3::config::SharedCredentialsProvider::new(
-            aws_sdk_s3::config::Credentials::new("testing", "testing", None, None, "test"),
-        ))
-        .behavior_version(aws_config::BehaviorVersion::latest())
-        .build();
-    let aws = quest_changes::aws::Aws::from_config(config);
+    let aws = quest_changes::aws::Aws::from_config(moto.sdk_config());
     let state = StateFile {
         bucket: BUCKET.into(),
         key: KEY.into(),
