@@ -49,7 +49,14 @@ resource "aws_iam_openid_connect_provider" "circleci" {
   # No thumbprint: IAM trusts the public CA chain of oidc.circleci.com itself.
 }
 
+# One trust policy per audience of roles: the deployers (the deploy branch only) and the
+# planner (any branch of the project).
 data "aws_iam_policy_document" "trust" {
+  for_each = {
+    deployer = local.allowed_subject
+    planner  = local.planner_subject
+  }
+
   statement {
     actions = ["sts:AssumeRoleWithWebIdentity"]
 
@@ -67,7 +74,7 @@ data "aws_iam_policy_document" "trust" {
     condition {
       test     = "StringLike"
       variable = "${local.oidc_host}:sub"
-      values   = [local.allowed_subject]
+      values   = [each.value]
     }
   }
 }
@@ -77,7 +84,7 @@ data "aws_iam_policy_document" "trust" {
 resource "aws_iam_role" "service_deployer" {
   name                 = "${var.name_prefix}-circleci-service-deployer"
   description          = "CircleCI (${var.circleci.vcs_origin}@${var.circleci.branch}): push the image and roll out the ${var.name_prefix} service"
-  assume_role_policy   = data.aws_iam_policy_document.trust.json
+  assume_role_policy   = data.aws_iam_policy_document.trust["deployer"].json
   max_session_duration = var.max_session_duration
 }
 
@@ -194,7 +201,7 @@ resource "aws_iam_role_policy" "service_deployer" {
 resource "aws_iam_role" "infra_deployer" {
   name                 = "${var.name_prefix}-circleci-infra-deployer"
   description          = "CircleCI (${var.circleci.vcs_origin}@${var.circleci.branch}): apply the ${var.name_prefix} Terraform"
-  assume_role_policy   = data.aws_iam_policy_document.trust.json
+  assume_role_policy   = data.aws_iam_policy_document.trust["deployer"].json
   max_session_duration = var.max_session_duration
 }
 
@@ -350,35 +357,12 @@ resource "aws_iam_role_policy" "infra_deployer" {
 
 # --- infra-planner ----------------------------------------------------------------------
 
-data "aws_iam_policy_document" "planner_trust" {
-  statement {
-    actions = ["sts:AssumeRoleWithWebIdentity"]
-
-    principals {
-      type        = "Federated"
-      identifiers = [local.oidc_provider_arn]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "${local.oidc_host}:aud"
-      values   = [var.circleci.organization_id]
-    }
-
-    condition {
-      test     = "StringLike"
-      variable = "${local.oidc_host}:sub"
-      values   = [local.planner_subject]
-    }
-  }
-}
-
 resource "aws_iam_role" "infra_planner" {
   count = var.create_planner_role ? 1 : 0
 
   name                 = "${var.name_prefix}-circleci-infra-planner"
   description          = "CircleCI (${var.circleci.vcs_origin}, any branch): plan the ${var.name_prefix} Terraform, read-only"
-  assume_role_policy   = data.aws_iam_policy_document.planner_trust.json
+  assume_role_policy   = data.aws_iam_policy_document.trust["planner"].json
   max_session_duration = var.max_session_duration
 }
 
