@@ -222,12 +222,15 @@ fn run_deploy(settings: &Settings, deploy: &DeploySettings, env: &Environment) -
         &deploy.target,
         report.range.head,
     )?;
-    let changed = report
-        .routing
-        .get(&deploy.target)
-        .is_some_and(|r| r.changed);
+    let routed = report.routing.get(&deploy.target);
+    let changed = routed.is_some_and(|r| r.changed);
     if !changed && !deploy.force {
-        let range = match report.range.base {
+        // Under --since deployed the target's own base decided, not the pushed one.
+        let base = match routed.and_then(|r| r.since.as_ref()) {
+            Some(since) => since.commit,
+            None => report.range.base,
+        };
+        let range = match base {
             Some(base) => format!("{}..{}", short(base), short(report.range.head)),
             None => short(report.range.head),
         };

@@ -99,6 +99,29 @@ fn a_terraform_target_is_routed_from_its_last_apply_not_from_the_push() {
     let doc = since_deployed().json();
     assert_eq!(doc["targets"]["infra"]["changed"], false, "{doc}");
     assert_eq!(doc["targets"]["infra"]["files"], json!([]));
+    // `deploy` says which range it judged: the target's own, from its deployed commit.
+    let run = repo
+        .quest()
+        .aws(&moto)
+        .args([
+            "deploy",
+            "infra",
+            "--since",
+            "deployed",
+            "--base",
+            &before_docs,
+        ])
+        .run()
+        .ok();
+    let head = repo.head();
+    assert_eq!(
+        run.stderr,
+        format!(
+            "infra: the range {}..{} did not change this target, so there is nothing to deploy (--force deploys anyway)\n",
+            &head[..12],
+            &head[..12]
+        )
+    );
 
     // A marker naming a commit this history does not have marks the target, with the reason.
     put_marker(&moto, "0123456789abcdef0123456789abcdef01234567");
