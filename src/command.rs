@@ -133,12 +133,19 @@ pub fn execute(settings: &Settings, env: &Environment) -> Result<()> {
             let mut notes = Vec::new();
             let (router, subjects) = if paths.is_empty() {
                 let (config, report) = detect(settings, env)?;
+                // Detection printed its notes already; the same analyses would say them again.
+                let worktree = if settings.uncommitted {
+                    repo.workdir()
+                } else {
+                    None
+                };
                 let router = report::router(
                     &repo,
                     &config,
                     report.range.head,
                     report.range.base,
-                    &mut notes,
+                    worktree,
+                    &mut Vec::new(),
                 )?;
                 let subjects: Vec<(RepoPath, Side)> = report
                     .changes
@@ -168,7 +175,7 @@ pub fn execute(settings: &Settings, env: &Environment) -> Result<()> {
                         rev: head_rev.to_owned(),
                     })?
                     .id();
-                let router = report::router(&repo, &config, head, None, &mut notes)?;
+                let router = report::router(&repo, &config, head, None, None, &mut notes)?;
                 let subjects = paths
                     .iter()
                     .map(|p| (RepoPath::new(os_bytes(p)), Side::Head))
@@ -231,8 +238,8 @@ fn run_deploy(settings: &Settings, deploy: &DeploySettings, env: &Environment) -
             None => report.range.base,
         };
         let range = match base {
-            Some(base) => format!("{}..{}", short(base), short(report.range.head)),
-            None => short(report.range.head),
+            Some(base) => format!("{}..{}", crate::range::short(base), crate::range::short(report.range.head)),
+            None => crate::range::short(report.range.head),
         };
         eprintln!(
             "{}: the range {range} did not change this target, so there is nothing to deploy (--force deploys anyway)",
@@ -281,8 +288,8 @@ fn require_clean_checkout(repo: &git2::Repository, head: git2::Oid, target: &str
     if checked_out != Some(head) {
         return Err(refuse(format!(
             "the working tree is at {}, not at {}, the head being deployed; check that commit out first (builds and plans read the working tree)",
-            checked_out.map_or("no commit".to_owned(), short),
-            short(head)
+            checked_out.map_or("no commit".to_owned(), crate::range::short),
+            crate::range::short(head)
         )));
     }
     let mut options = git2::StatusOptions::new();
@@ -303,9 +310,6 @@ fn require_clean_checkout(repo: &git2::Repository, head: git2::Oid, target: &str
     Ok(())
 }
 
-fn short(oid: git2::Oid) -> String {
-    oid.to_string()[..12].to_owned()
-}
 
 /// The deployment context of target `name` at commit `head`.
 fn context<'a>(

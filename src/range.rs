@@ -738,7 +738,8 @@ fn is_full_sha(rev: &str) -> bool {
     (rev.len() == 40 || rev.len() == 64) && rev.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-fn short(oid: Oid) -> String {
+/// The short form of a commit id that every message of the program uses (12 hex digits).
+pub(crate) fn short(oid: Oid) -> String {
     let s = oid.to_string();
     s[..12.min(s.len())].to_owned()
 }

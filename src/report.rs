@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::image_inputs::ImageInputs;
 use crate::range::{self, Range, Request};
 use crate::route::{ImagePair, RootPair, Router, Routing};
-use crate::snapshot::GitSnapshot;
+use crate::snapshot::{EntryKind, GitSnapshot, Snapshot};
 use crate::terraform::RootDependencies;
 
 /// What detection found.
@@ -56,7 +56,8 @@ pub fn detect(
     notes: &mut Vec<String>,
 ) -> Result<Report> {
     let range = range::resolve(repo, request, notes)?;
-    let router = router(repo, config, range.head, range.base, notes)?;
+    let worktree = if uncommitted { repo.workdir() } else { None };
+    let router = router(repo, config, range.head, range.base, worktree, notes)?;
     let changes = if range.uncertain && !uncommitted {
         Vec::new()
     } else if uncommitted {
@@ -127,7 +128,7 @@ pub fn apply_deployed(
             }
             Deployed::Commit(base, reason) => {
                 if let std::collections::hash_map::Entry::Vacant(slot) = routed.entry(base) {
-                    let router = router(repo, config, head, Some(base), notes)?;
+                    let router = router(repo, config, head, Some(base), None, notes)?;
                     let changes = if base == head {
                         Vec::new()
                     } else {
@@ -158,15 +159,20 @@ pub fn apply_deployed(
 }
 
 /// The routing table of `config`, with the image inputs of every `ecs-service` target that has
-/// a `build` section read from the `head` and `base` commits. Warnings go to `notes`.
+/// a `build` section read from the `head` and `base` commits. Warnings go to `notes`. A root,
+/// build context or Dockerfile that the configuration names and that is in neither commit (nor
+/// in `worktree`, the working tree of `--uncommitted`) is a configuration error: a typo must
+/// not route nothing.
 pub fn router(
     repo: &Repository,
     config: &Config,
     head: git2::Oid,
     base: Option<git2::Oid>,
+    worktree: Option<&Path>,
     notes: &mut Vec<String>,
 ) -> Result<Router> {
     let mut router = Router::new(config)?;
+    check_named_paths(repo, config, head, base, worktree, notes)?;
     let analyzes = config.targets.values().any(|t| {
         matches!(
             t.settings,
@@ -199,17 +205,12 @@ pub fn router(
             };
             let head_deps = read(&head_tree)?;
             let base_deps = base_tree.as_ref().map(&mut read).transpose()?;
-            let mut seen = Vec::new();
             for warning in head_deps
                 .warnings
                 .iter()
                 .chain(base_deps.iter().flat_map(|b| &b.warnings))
             {
-                let text = warning.to_string();
-                if !seen.contains(&text) {
-                    notes.push(format!("targets.{name}: {text}"));
-                    seen.push(text);
-                }
+                push_once(notes, format!("targets.{name}: {warning}"));
             }
             router.set_root(
                 name,
@@ -238,9 +239,131 @@ pub fn router(
             .iter()
             .chain(base.iter().flat_map(|b| &b.warnings))
         {
-            notes.push(format!("targets.{name}: {warning}"));
+            push_once(notes, format!("targets.{name}: {warning}"));
         }
         router.set_image(name, ImagePair { head, base });
     }
     Ok(router)
+}
+
+/// Adds `note` unless the same words are already there: a run says each thing once, however
+/// many commits or analyses found it.
+pub(crate) fn push_once(notes: &mut Vec<String>, note: String) {
+    if !notes.contains(&note) {
+        notes.push(note);
+    }
+}
+
+/// Whether `path` (a folder when `dir`, else a file) is in a tree; `.` is the top and always is.
+fn present(tree: &dyn Snapshot, path: &str, dir: bool) -> Result<bool> {
+    let path = path.trim_matches('/');
+    if path.is_empty() || path == "." {
+        return Ok(true);
+    }
+    let (parent, name) = path.rsplit_once('/').unwrap_or(("", path));
+    Ok(tree.list(parent)?.iter().any(|(n, kind)| {
+        n == name
+            && match kind {
+                EntryKind::Dir => dir,
+                // A link may name either; what it points at is the analyses' business.
+                EntryKind::Symlink => true,
+                EntryKind::File => !dir,
+                EntryKind::Submodule => false,
+            }
+    }))
+}
+
+/// The roots, build contexts and Dockerfiles that the configuration names, each with its key
+/// path: in neither commit of the range, one is a typo (`terraform/enviroments/dev`) that would
+/// route nothing, so it is a configuration error; at one end only, the range adds or deletes it,
+/// which is a change, said once in `notes`.
+fn check_named_paths(
+    repo: &Repository,
+    config: &Config,
+    head: git2::Oid,
+    base: Option<git2::Oid>,
+    worktree: Option<&Path>,
+    notes: &mut Vec<String>,
+) -> Result<()> {
+    let mut named: Vec<(String, &str, bool)> = Vec::new();
+    for (name, target) in &config.targets {
+        let written = config.file.targets.get(name);
+        match &target.settings {
+            TargetSettings::Terraform {
+                root,
+                analyze_root: true,
+                ..
+            } => named.push((format!("targets.{name}.root"), root, true)),
+            TargetSettings::EcsService {
+                context,
+                dockerfile,
+                analyze_build: true,
+                ..
+            } => {
+                let build = written.and_then(|t| t.build.as_ref());
+                // The key the user wrote; a context taken from the Dockerfile's folder is the
+                // Dockerfile's typo.
+                let context_key = if build.is_some_and(|b| b.context.is_some()) {
+                    "context"
+                } else {
+                    "dockerfile"
+                };
+                named.push((format!("targets.{name}.build.{context_key}"), context, true));
+                named.push((format!("targets.{name}.build.dockerfile"), dockerfile, false));
+            }
+            _ => {}
+        }
+    }
+    if named.is_empty() {
+        return Ok(());
+    }
+    let head_tree = GitSnapshot::of_commit(repo, head)?;
+    let base_tree = base.map(|b| GitSnapshot::of_commit(repo, b)).transpose()?;
+    let work = worktree.map(crate::snapshot::FsSnapshot::new);
+    let mut reported: Vec<&str> = Vec::new();
+    for (key, path, dir) in &named {
+        let in_head = present(&head_tree, path, *dir)?
+            || work.as_ref().map_or(Ok(false), |w| present(w, path, *dir))?;
+        let in_base = match &base_tree {
+            Some(tree) => Some(present(tree, path, *dir)?),
+            None => None,
+        };
+        let what = if *dir { "folder" } else { "file" };
+        match (in_head, in_base) {
+            (true, Some(true) | None) => {}
+            (false, Some(false) | None) => {
+                let commits = match base {
+                    Some(b) if b != head => format!(
+                        "in neither commit of the range ({}..{})",
+                        crate::range::short(b),
+                        crate::range::short(head)
+                    ),
+                    _ => format!("not in commit {}", crate::range::short(head)),
+                };
+                return Err(Error::Config {
+                    file: config.source.clone(),
+                    location: None,
+                    message: format!(
+                        "{key}: the {what} `{path}` is {commits}; check its spelling"
+                    ),
+                });
+            }
+            (true, Some(false)) if !reported.contains(path) => {
+                reported.push(path);
+                push_once(
+                    notes,
+                    format!("{key}: the {what} `{path}` is added by this range"),
+                );
+            }
+            (false, Some(true)) if !reported.contains(path) => {
+                reported.push(path);
+                push_once(
+                    notes,
+                    format!("{key}: the {what} `{path}` is deleted by this range"),
+                );
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }

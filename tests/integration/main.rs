@@ -14,6 +14,7 @@ mod layout;
 mod library;
 mod module_graph;
 mod moto;
+mod named_paths;
 mod outputs;
 mod patterns;
 mod range;
