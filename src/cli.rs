@@ -27,8 +27,9 @@ pub struct Cli {
     )]
     pub repo: PathBuf,
 
-    /// The configuration file. Default: `.quest-changes.yml` at the repository root, else the
-    /// embedded default.
+    /// The configuration file. Default: `.quest-changes.yml` (or `.yaml`) at the repository
+    /// root, else the targets discovered from the repository's layout (what `config init`
+    /// would write: one per Dockerfile and per Terraform root).
     #[arg(long, env = "QUEST_CONFIG", global = true)]
     pub config: Option<PathBuf>,
 

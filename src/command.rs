@@ -28,7 +28,9 @@ pub fn execute(settings: &Settings, env: &Environment) -> Result<()> {
         Action::ShowConfig => {
             let config = match report::open_repository(&settings.repo) {
                 Ok(repo) => load_config(settings, &repo)?,
-                Err(_) => Config::discover(settings.config.as_deref(), None)?,
+                Err(_) => Config::discover(settings.config.as_deref(), None)?.ok_or_else(|| {
+                    no_configuration("this is not a git repository to discover targets in")
+                })?,
             };
             let text = match settings.format {
                 Format::Json => config::to_json(&config),
@@ -238,7 +240,11 @@ fn run_deploy(settings: &Settings, deploy: &DeploySettings, env: &Environment) -
             None => report.range.base,
         };
         let range = match base {
-            Some(base) => format!("{}..{}", crate::range::short(base), crate::range::short(report.range.head)),
+            Some(base) => format!(
+                "{}..{}",
+                crate::range::short(base),
+                crate::range::short(report.range.head)
+            ),
             None => crate::range::short(report.range.head),
         };
         eprintln!(
@@ -309,7 +315,6 @@ fn require_clean_checkout(repo: &git2::Repository, head: git2::Oid, target: &str
     }
     Ok(())
 }
-
 
 /// The deployment context of target `name` at commit `head`.
 fn context<'a>(
@@ -574,20 +579,17 @@ fn comment_details(
 }
 
 /// The configuration: `--config`; else the file at the repository root (in a bare clone, in
-/// the HEAD commit); else the targets the layout suggests, unless every Dockerfile and root it
-/// finds lies under `app/` and `terraform/`, where the embedded default covers them (as it
-/// does when the layout suggests none).
+/// the HEAD commit); else the targets `config init` would write, read from the HEAD commit. A
+/// repository with neither a file nor a Dockerfile or Terraform root has nothing to route to,
+/// which is a configuration error rather than a silent "nothing changed".
 fn load_config(settings: &Settings, repo: &git2::Repository) -> Result<Config> {
-    let has_file = repo.workdir().is_some_and(|root| {
-        config::CANDIDATES
-            .iter()
-            .any(|name| root.join(name).is_file())
-    });
-    if settings.config.is_some() || has_file {
-        return Config::discover(settings.config.as_deref(), repo.workdir());
+    if let Some(config) = Config::discover(settings.config.as_deref(), repo.workdir())? {
+        return Ok(config);
     }
     let Some(head) = repo.head().ok().and_then(|h| h.peel_to_commit().ok()) else {
-        return Config::embedded();
+        // Nothing to discover targets in, and nothing to route either: say the latter, as
+        // every command does for a repository without commits.
+        return Err(Error::EmptyRepository);
     };
     let snapshot = GitSnapshot::of_commit(repo, head.id())?;
     if repo.workdir().is_none() {
@@ -603,22 +605,24 @@ fn load_config(settings: &Settings, repo: &git2::Repository) -> Result<Config> {
             }
         }
     }
-    let discovered = layout::discover(&snapshot, &|_| true)?;
-    let under = |path: &str, dir: &str| path == dir || path.starts_with(&format!("{dir}/"));
-    let covered_by_default = discovered.targets.values().all(|t| match t.kind {
-        config::TargetKind::EcsService => t
-            .build
-            .as_ref()
-            .and_then(|b| b.context.as_deref())
-            .is_some_and(|c| under(c, "app")),
-        config::TargetKind::Terraform => t.root.as_deref().is_some_and(|r| under(r, "terraform")),
-        config::TargetKind::Custom => true,
-    });
-    if covered_by_default {
-        return Config::embedded();
+    let discovered = layout::discover(&snapshot, &|_| true, &crate::range::default_branch(repo))?;
+    if discovered.targets.is_empty() {
+        return Err(no_configuration(
+            "the HEAD commit has no Dockerfile and no Terraform root to make targets of",
+        ));
     }
     let yaml = serde_yaml::to_string(&discovered).unwrap_or_default();
-    Config::parse(&yaml, Path::new("<discovered from the repository layout>"))
+    Config::parse(&yaml, Path::new(layout::DISCOVERED))
+}
+
+fn no_configuration(why: &str) -> Error {
+    Error::Config {
+        file: PathBuf::from(config::CANDIDATES[0]),
+        location: None,
+        message: format!(
+            "there is no configuration file, and {why}; write one (`quest-changes config init`, or see `quest-changes config schema`)"
+        ),
+    }
 }
 
 /// `config init`: writes the discovered configuration, never over an existing file.
@@ -639,7 +643,11 @@ fn init(settings: &Settings) -> Result<()> {
     // Describe what is there, committed or not, but not what git ignores (build output,
     // vendored copies).
     let ignored = |path: &str| repo.is_path_ignored(path).unwrap_or(false);
-    let discovered = layout::discover(&FsSnapshot::new(root), &|path| !ignored(path))?;
+    let discovered = layout::discover(
+        &FsSnapshot::new(root),
+        &|path| !ignored(path),
+        &crate::range::default_branch(&repo),
+    )?;
     if discovered.targets.is_empty() {
         return Err(Error::Usage(
             "found no Dockerfile and no Terraform root to make targets of; write .quest-changes.yml by hand (see `quest-changes config schema`)".into(),

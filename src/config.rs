@@ -1,4 +1,4 @@
-//! `.quest-changes.yml`: its types, loading, validation and the embedded default.
+//! `.quest-changes.yml`: its types, loading and validation.
 //!
 //! Loading is two steps, raw file -> validated [`Config`]: serde rejects unknown keys and wrong
 //! types with the parser's line and column; validation then checks what types cannot say
@@ -21,19 +21,6 @@ use crate::pattern::Rule;
 
 /// The file names looked for at the repository root, in order.
 pub const CANDIDATES: [&str; 2] = [".quest-changes.yml", ".quest-changes.yaml"];
-
-/// The configuration used when the repository has none; it fits this project's own layout.
-pub const EMBEDDED_DEFAULT: &str = "\
-version: 1
-default_branch: main
-targets:
-  service:
-    kind: ecs-service
-    paths: [\"app/**\"]
-  infra:
-    kind: terraform
-    paths: [\"terraform/**\"]
-";
 
 /// The only configuration version this build reads.
 pub const SUPPORTED_VERSION: u32 = 1;
@@ -206,7 +193,7 @@ impl TargetKind {
 /// A validated configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Where it came from: a file, or `<embedded default>`.
+    /// Where it came from: a file, or `<discovered from the repository layout>`.
     pub source: PathBuf,
     /// The file as written (normalised), for `quest-changes config`.
     pub file: ConfigFile,
@@ -246,11 +233,6 @@ pub enum TargetSettings {
 }
 
 impl Config {
-    /// The embedded default configuration.
-    pub fn embedded() -> Result<Config, Error> {
-        Config::parse(EMBEDDED_DEFAULT, Path::new("<embedded default>"))
-    }
-
     /// Reads and validates a configuration file.
     pub fn load(path: &Path) -> Result<Config, Error> {
         let text = std::fs::read(path).map_err(Error::io("read the configuration", path))?;
@@ -262,21 +244,21 @@ impl Config {
         Config::parse(&text, path)
     }
 
-    /// Finds the configuration: `explicit` if given, else the first candidate file in `root`,
-    /// else the embedded default.
-    pub fn discover(explicit: Option<&Path>, root: Option<&Path>) -> Result<Config, Error> {
+    /// Finds the configuration: `explicit` if given, else the first candidate file in `root`;
+    /// `None` when there is neither (the caller discovers targets from the layout).
+    pub fn discover(explicit: Option<&Path>, root: Option<&Path>) -> Result<Option<Config>, Error> {
         if let Some(path) = explicit {
-            return Config::load(path);
+            return Config::load(path).map(Some);
         }
         if let Some(root) = root {
             for name in CANDIDATES {
                 let candidate = root.join(name);
                 if candidate.is_file() {
-                    return Config::load(&candidate);
+                    return Config::load(&candidate).map(Some);
                 }
             }
         }
-        Config::embedded()
+        Ok(None)
     }
 
     /// Parses and validates YAML text; `source` names it in errors.

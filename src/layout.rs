@@ -16,9 +16,17 @@ use crate::snapshot::Snapshot;
 /// Folders never searched: dependencies and caches, not the project's own sources.
 const SKIPPED: [&str; 5] = ["node_modules", ".terraform", "vendor", "target", ".git"];
 
-/// A configuration with the targets the layout suggests, in path order (services first).
-/// Only paths for which `keep` is true are considered.
-pub fn discover(snapshot: &dyn Snapshot, keep: &dyn Fn(&str) -> bool) -> Result<ConfigFile> {
+/// Where a configuration discovered from the layout says it came from.
+pub const DISCOVERED: &str = "<discovered from the repository layout>";
+
+/// A configuration with the targets the layout suggests, in path order (services first), each
+/// named after its folder. Only paths for which `keep` is true are considered; `default_branch`
+/// is the repository's (see [`crate::range::default_branch`]).
+pub fn discover(
+    snapshot: &dyn Snapshot,
+    keep: &dyn Fn(&str) -> bool,
+    default_branch: &str,
+) -> Result<ConfigFile> {
     let files: Vec<String> = snapshot
         .walk("")?
         .into_iter()
@@ -33,7 +41,7 @@ pub fn discover(snapshot: &dyn Snapshot, keep: &dyn Fn(&str) -> bool) -> Result<
         } else {
             format!("{context}/Dockerfile")
         };
-        let name = unique(&mut targets, &service_name(&context));
+        let name = unique(&mut targets, &names("", "service", &context));
         targets.insert(
             name,
             TargetFile {
@@ -74,7 +82,7 @@ pub fn discover(snapshot: &dyn Snapshot, keep: &dyn Fn(&str) -> bool) -> Result<
         );
     }
     for root in candidates.difference(&called) {
-        let name = unique(&mut targets, &infra_name(root));
+        let name = unique(&mut targets, &names("infra-", "infra", root));
         targets.insert(
             name,
             TargetFile {
@@ -85,7 +93,7 @@ pub fn discover(snapshot: &dyn Snapshot, keep: &dyn Fn(&str) -> bool) -> Result<
     }
     Ok(ConfigFile {
         version: crate::config::SUPPORTED_VERSION,
-        default_branch: "main".to_owned(),
+        default_branch: default_branch.to_owned(),
         targets,
     })
 }
@@ -105,18 +113,29 @@ fn is_dockerfile(name: &str) -> bool {
         && !name.ends_with(".dockerignore")
 }
 
-fn service_name(context: &str) -> String {
-    match context {
-        "." => "service".to_owned(),
-        c => sanitize(file_name(c)),
-    }
-}
+/// Folder names that say what kind of thing is inside, not which one.
+const GENERIC: [&str; 6] = [".", "terraform", "tf", "infra", "infrastructure", "deploy"];
 
-fn infra_name(root: &str) -> String {
-    match file_name(root) {
-        "." | "terraform" | "infra" | "infrastructure" => "infra".to_owned(),
-        last => format!("infra-{}", sanitize(last)),
+/// Candidate names for a target in folder `dir`, best first: `prefix` and the last folder name
+/// that says which one it is (`terraform/environments/dev` -> `infra-dev`, `.state/terraform`
+/// -> `infra-state`), then every such folder name joined (`a/x/terraform` beside `b/x/terraform`
+/// -> `infra-a-x`); `bare` when no folder says (`terraform`, the repository root).
+fn names(prefix: &str, bare: &str, dir: &str) -> Vec<String> {
+    let specific: Vec<String> = dir
+        .split('/')
+        .filter(|segment| !GENERIC.contains(&segment.to_ascii_lowercase().as_str()))
+        .map(sanitize)
+        .filter(|name| name != "target")
+        .collect();
+    let mut out = Vec::new();
+    match specific.last() {
+        None => out.push(bare.to_owned()),
+        Some(last) => {
+            out.push(format!("{prefix}{last}"));
+            out.push(format!("{prefix}{}", specific.join("-")));
+        }
     }
+    out
 }
 
 /// Target names take letters, digits, `-` and `_`.
@@ -139,20 +158,22 @@ fn sanitize(name: &str) -> String {
     }
 }
 
-/// `name`, or `name-2`, `name-3`, ... when taken (also as a CircleCI parameter name).
-fn unique(targets: &mut IndexMap<String, TargetFile>, name: &str) -> String {
+/// The first of `names` not yet taken (also as a CircleCI parameter name), else the first
+/// with `-2`, `-3`, ...
+fn unique(targets: &mut IndexMap<String, TargetFile>, names: &[String]) -> String {
     let taken = |candidate: &str| {
         targets
             .keys()
             .any(|k| k.replace('-', "_") == candidate.replace('-', "_"))
     };
-    if !taken(name) {
-        return name.to_owned();
+    if let Some(free) = names.iter().find(|n| !taken(n)) {
+        return free.clone();
     }
+    let first = names.first().map_or("target", String::as_str);
     (2..)
-        .map(|n| format!("{name}-{n}"))
+        .map(|n| format!("{first}-{n}"))
         .find(|candidate| !taken(candidate))
-        .unwrap_or_else(|| name.to_owned())
+        .unwrap_or_else(|| first.to_owned())
 }
 
 #[cfg(test)]
@@ -173,10 +194,13 @@ mod tests {
             ("terraform/modules/net/main.tf", "provider \"aws\" {}\n"),
             ("terraform/modules/plain/main.tf", "resource \"x\" \"y\" {}\n"),
         ]);
-        let config = discover(&snapshot, &|_| true).unwrap();
+        let config = discover(&snapshot, &|_| true, "main").unwrap();
         let names: Vec<&str> = config.targets.keys().map(String::as_str).collect();
-        assert_eq!(names, ["app", "api", "api-2", "infra-dev", "infra-prod"]);
-        let api2 = &config.targets["api-2"];
+        assert_eq!(
+            names,
+            ["app", "api", "tools-api", "infra-dev", "infra-prod"]
+        );
+        let api2 = &config.targets["tools-api"];
         assert_eq!(
             api2.build.as_ref().and_then(|b| b.dockerfile.as_deref()),
             Some("tools/api/build.Dockerfile")
@@ -185,5 +209,39 @@ mod tests {
             config.targets["infra-prod"].root.as_deref(),
             Some("terraform/environments/prod")
         );
+    }
+}
+
+#[cfg(test)]
+mod naming {
+    use super::*;
+    use crate::snapshot::MemorySnapshot;
+
+    const ROOT: &str = "terraform {\n  backend \"s3\" {}\n}\n";
+
+    #[test]
+    fn targets_are_named_after_the_folder_that_says_which_one() {
+        let snapshot = MemorySnapshot::new([
+            ("Dockerfile", "FROM scratch\n"),
+            ("main.tf", ROOT),
+            (".service/terraform/main.tf", ROOT),
+            (".state/terraform/main.tf", ROOT),
+            ("a/x/terraform/main.tf", ROOT),
+            ("b/x/terraform/main.tf", ROOT),
+        ]);
+        let config = discover(&snapshot, &|_| true, "trunk").unwrap();
+        let names: Vec<&str> = config.targets.keys().map(String::as_str).collect();
+        assert_eq!(
+            names,
+            [
+                "service",
+                "infra",
+                "infra-service",
+                "infra-state",
+                "infra-x",
+                "infra-b-x"
+            ]
+        );
+        assert_eq!(config.default_branch, "trunk");
     }
 }

@@ -409,8 +409,9 @@ impl Context<'_> {
                 head,
                 Source::Fallback,
                 format!(
-                    "{why}, and no default branch `{}` is there to take a merge base with",
-                    self.request.default_branch
+                    "{why}, and no default branch `{}` is there to take a merge base with{}",
+                    self.request.default_branch,
+                    self.other_default_branch()
                 ),
             )),
         }
@@ -430,8 +431,19 @@ impl Context<'_> {
             None => Ok(self.uncertain(
                 head,
                 source,
-                format!("{why}, and there is no default branch `{}` to take a merge base with", self.request.default_branch),
+                format!("{why}, and there is no default branch `{}` to take a merge base with{}", self.request.default_branch, self.other_default_branch()),
             )),
+        }
+    }
+
+    /// When the configured default branch is missing and the remote's default branch has
+    /// another name, the words that say so and name the key to set.
+    fn other_default_branch(&self) -> String {
+        match remote_default_branch(self.repo) {
+            Some(name) if name != self.request.default_branch => format!(
+                "; the repository's default branch is `{name}` (origin/HEAD): set `default_branch: {name}` in .quest-changes.yml"
+            ),
+            _ => String::new(),
         }
     }
 
@@ -736,6 +748,31 @@ fn str_at(value: &Value, keys: &[&str]) -> Option<String> {
 
 fn is_full_sha(rev: &str) -> bool {
     (rev.len() == 40 || rev.len() == 64) && rev.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// The branch `origin/HEAD` names: the remote's default branch, when the clone recorded it.
+pub fn remote_default_branch(repo: &Repository) -> Option<String> {
+    let reference = repo.find_reference("refs/remotes/origin/HEAD").ok()?;
+    reference
+        .symbolic_target()
+        .ok()??
+        .strip_prefix("refs/remotes/origin/")
+        .filter(|name| !name.is_empty())
+        .map(str::to_owned)
+}
+
+/// The repository's default branch as a configuration should name it: `origin/HEAD`'s, else
+/// the checked-out branch (even before its first commit), else `main`.
+pub fn default_branch(repo: &Repository) -> String {
+    if let Some(name) = remote_default_branch(repo) {
+        return name;
+    }
+    repo.find_reference("HEAD")
+        .ok()
+        .and_then(|head| head.symbolic_target().ok().flatten().map(str::to_owned))
+        .and_then(|target| target.strip_prefix("refs/heads/").map(str::to_owned))
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "main".to_owned())
 }
 
 /// The short form of a commit id that every message of the program uses (12 hex digits).

@@ -309,7 +309,11 @@ fn check_named_paths(
                     "dockerfile"
                 };
                 named.push((format!("targets.{name}.build.{context_key}"), context, true));
-                named.push((format!("targets.{name}.build.dockerfile"), dockerfile, false));
+                named.push((
+                    format!("targets.{name}.build.dockerfile"),
+                    dockerfile,
+                    false,
+                ));
             }
             _ => {}
         }
@@ -323,7 +327,9 @@ fn check_named_paths(
     let mut reported: Vec<&str> = Vec::new();
     for (key, path, dir) in &named {
         let in_head = present(&head_tree, path, *dir)?
-            || work.as_ref().map_or(Ok(false), |w| present(w, path, *dir))?;
+            || work
+                .as_ref()
+                .map_or(Ok(false), |w| present(w, path, *dir))?;
         let in_base = match &base_tree {
             Some(tree) => Some(present(tree, path, *dir)?),
             None => None,
@@ -343,9 +349,7 @@ fn check_named_paths(
                 return Err(Error::Config {
                     file: config.source.clone(),
                     location: None,
-                    message: format!(
-                        "{key}: the {what} `{path}` is {commits}; check its spelling"
-                    ),
+                    message: format!("{key}: the {what} `{path}` is {commits}; check its spelling"),
                 });
             }
             (true, Some(false)) if !reported.contains(path) => {

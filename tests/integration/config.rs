@@ -1,4 +1,4 @@
-//! Configuration: discovery, the embedded default, every validation error (exit code 2, one
+//! Configuration: discovery from the layout, every validation error (exit code 2, one
 //! message naming the file, the line and column where the parser gives them, and the key).
 
 use serde_json::Value;
@@ -136,7 +136,7 @@ fn an_explicit_config_file_that_is_missing_is_an_error() {
 }
 
 #[test]
-fn the_repository_config_replaces_the_embedded_default() {
+fn the_repository_config_replaces_the_discovered_targets() {
     let repo = layout();
     repo.write(
         ".quest-changes.yml",
@@ -156,21 +156,101 @@ fn the_repository_config_replaces_the_embedded_default() {
     assert_eq!(doc["targets"]["docs"]["changed"], true);
 }
 
+/// A repository laid out like this project: a service in `app/` whose `.dockerignore` lets in
+/// only what the Dockerfile copies, two environments' roots calling shared modules, and the
+/// state bucket's own root, with READMEs beside everything.
+fn project_layout() -> Repo {
+    let root = "terraform {\n  backend \"s3\" {}\n}\nmodule \"stack\" {\n  source = \"../../modules/stack\"\n}\n";
+    let repo = Repo::new();
+    repo.write(
+        "app/Dockerfile",
+        "FROM scratch\nCOPY package.json ./\nCOPY src ./src\n",
+    )
+    .write("app/.dockerignore", "*\n!package.json\n!src/\n")
+    .write("app/package.json", "{}\n")
+    .write("app/src/server.js", "1\n")
+    .write("app/README.md", "# app\n")
+    .write("terraform/environments/dev/main.tf", root)
+    .write("terraform/environments/prod/main.tf", root)
+    .write(
+        "terraform/modules/stack/main.tf",
+        "module \"network\" {\n  source = \"../network\"\n}\n",
+    )
+    .write(
+        "terraform/modules/network/main.tf",
+        "resource \"aws_vpc\" \"this\" {}\n",
+    )
+    .write("terraform/modules/network/README.md", "# network\n")
+    .write("terraform/bootstrap/main.tf", "provider \"aws\" {}\n")
+    .write("README.md", "# project\n");
+    repo.commit("layout");
+    repo
+}
+
 #[test]
-fn config_prints_the_effective_configuration_with_defaults_filled_in() {
-    let repo = layout();
-    let out = repo.quest().arg("config").run().ok().stdout;
-    assert_eq!(
-        out,
-        "# effective configuration from <embedded default>\nversion: 1\ndefault_branch: main\ntargets:\n  service:\n    kind: ecs-service\n    paths:\n    - app/**\n    build:\n      context: app\n      dockerfile: app/Dockerfile\n  infra:\n    kind: terraform\n    paths:\n    - terraform/**\n    root: terraform\n"
+fn without_a_file_the_configuration_is_what_config_init_writes() {
+    let repo = project_layout();
+    let effective = repo.quest().arg("config").run().ok().stdout;
+    assert!(
+        effective.starts_with(
+            "# effective configuration from <discovered from the repository layout>\n"
+        ),
+        "{effective}"
     );
-    let json = repo
+    repo.quest().args(["config", "init"]).run().ok();
+    let written = std::fs::read_to_string(repo.path.join(".quest-changes.yml")).unwrap();
+    let from_file = repo.quest().arg("config").run().ok().stdout;
+    // The same targets, keys and defaults; only the header naming the source differs.
+    let body = |text: &str| text.split_once('\n').unwrap().1.to_owned();
+    assert_eq!(body(&effective), body(&from_file));
+    assert!(
+        written.contains("  app:\n    kind: ecs-service\n"),
+        "{written}"
+    );
+    let names: Vec<String> = repo
         .quest()
         .args(["config", "--format", "json"])
         .run()
         .ok()
-        .json();
-    assert_eq!(json["targets"]["infra"]["root"], "terraform");
+        .json()["targets"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    assert_eq!(names, ["app", "infra-bootstrap", "infra-dev", "infra-prod"]);
+}
+
+#[test]
+fn without_a_file_documentation_edits_deploy_nothing() {
+    let repo = project_layout();
+    let before = repo.head();
+    repo.write("app/README.md", "# app, edited\n")
+        .commit("docs");
+    let doc = repo.quest().args(["--base", &before]).json();
+    assert_eq!(crate::support::changed(&doc), Vec::<String>::new());
+    let run = repo
+        .quest()
+        .args(["--dry-run", "--base", &before])
+        .run()
+        .ok();
+    assert!(
+        run.stdout.starts_with("nothing to deploy\n"),
+        "{}",
+        run.stdout
+    );
+    repo.write("app/src/server.js", "2\n").commit("code");
+    let doc = repo.quest().args(["--base", "HEAD~1"]).json();
+    assert_eq!(crate::support::changed(&doc), ["app"]);
+}
+
+#[test]
+fn config_init_names_the_default_branch_the_repository_has() {
+    let repo = project_layout();
+    repo.git(&["branch", "-m", "main", "trunk"]);
+    repo.quest().args(["config", "init"]).run().ok();
+    let written = std::fs::read_to_string(repo.path.join(".quest-changes.yml")).unwrap();
+    assert!(written.contains("\ndefault_branch: trunk\n"), "{written}");
 }
 
 #[test]
@@ -199,15 +279,16 @@ fn config_schema_is_a_json_schema_of_the_file() {
 }
 
 #[test]
-fn the_embedded_default_works_in_any_repository() {
+fn a_repository_with_nothing_to_route_to_is_a_configuration_error() {
     let repo = Repo::new();
     repo.write("src/lib.rs", "\n").commit("unrelated layout");
     repo.git(&["checkout", "-q", "-b", "topic"]);
     repo.write("src/lib.rs", "// x\n").commit("change");
-    let run = repo.quest().arg("--dry-run").run().ok();
-    assert!(
-        run.stdout.starts_with("nothing to deploy\n"),
-        "{}",
-        run.stdout
+    let run = repo.quest().arg("--dry-run").run();
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(run.stdout, "");
+    assert_eq!(
+        run.stderr,
+        "error: .quest-changes.yml: there is no configuration file, and the HEAD commit has no Dockerfile and no Terraform root to make targets of; write one (`quest-changes config init`, or see `quest-changes config schema`)\n"
     );
 }

@@ -7,7 +7,7 @@ use quest_changes::plan::{self, Step};
 use quest_changes::range::{Request, Source};
 use quest_changes::report;
 
-use crate::support::layout;
+use crate::support::{layout, PATTERN_TARGETS};
 
 fn request(base: Option<String>, env: &[(&str, &str)]) -> Request {
     Request {
@@ -28,7 +28,7 @@ fn detect_and_plan_through_the_library() {
     let before = repo.head();
     repo.write("app/server.js", "v2\n").commit("app");
     let git = git2::Repository::open(&repo.path).unwrap();
-    let config = Config::embedded().unwrap();
+    let config = Config::parse(PATTERN_TARGETS, std::path::Path::new("patterns.yml")).unwrap();
     let report = report::detect(
         &git,
         &config,
@@ -58,7 +58,7 @@ fn uncertain_ranges_mark_every_target_through_the_library() {
     let repo = layout();
     repo.write("docs/x.md", "x\n").commit("docs");
     let git = git2::Repository::open(&repo.path).unwrap();
-    let config = Config::embedded().unwrap();
+    let config = Config::parse(PATTERN_TARGETS, std::path::Path::new("patterns.yml")).unwrap();
     let env = [("CIRCLECI", "true"), ("CIRCLE_BRANCH", "main")];
     let report =
         report::detect(&git, &config, &request(None, &env), false, &mut Vec::new()).unwrap();

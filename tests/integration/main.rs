@@ -10,6 +10,7 @@ mod comment;
 mod config;
 mod deploy_cli;
 mod diff;
+mod doc_examples;
 mod layout;
 mod library;
 mod module_graph;

@@ -42,7 +42,10 @@ fn a_misspelt_root_is_a_configuration_error_naming_the_key_and_the_folder() {
         "error: .quest-changes.yml: targets.infra.root: the folder `terraform/enviroments/dev` is in neither commit of the range (BASE..HEAD); check its spelling\n"
     );
     // `explain` and `--dry-run` read the same configuration and refuse it the same way.
-    for args in [&["explain", "--base", "HEAD~1"][..], &["--dry-run", "--base", "HEAD~1"]] {
+    for args in [
+        &["explain", "--base", "HEAD~1"][..],
+        &["--dry-run", "--base", "HEAD~1"],
+    ] {
         let run = repo.quest().args(args).run();
         assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
         assert!(run.stderr.contains("targets.infra.root"), "{}", run.stderr);
@@ -52,7 +55,11 @@ fn a_misspelt_root_is_a_configuration_error_naming_the_key_and_the_folder() {
 #[test]
 fn a_misspelt_build_context_or_dockerfile_is_a_configuration_error() {
     for (build, key, what) in [
-        ("{context: ap}", "targets.service.build.context", "folder `ap`"),
+        (
+            "{context: ap}",
+            "targets.service.build.context",
+            "folder `ap`",
+        ),
         (
             "{context: app, dockerfile: app/Dockerfil}",
             "targets.service.build.dockerfile",
@@ -103,7 +110,8 @@ fn a_root_missing_from_a_one_commit_range_is_a_configuration_error() {
 fn a_root_or_context_that_the_range_adds_or_deletes_is_a_change_said_once() {
     let config = "version: 1\ntargets:\n  infra:\n    kind: terraform\n    root: terraform/environments/prod\n  api:\n    kind: ecs-service\n    build: {context: api}\n";
     let repo = Repo::new();
-    repo.write(".quest-changes.yml", config).write("README.md", "x\n");
+    repo.write(".quest-changes.yml", config)
+        .write("README.md", "x\n");
     repo.commit("before");
     repo.write(
         "terraform/environments/prod/main.tf",
@@ -141,5 +149,10 @@ fn a_root_or_context_that_the_range_adds_or_deletes_is_a_change_said_once() {
         "{}",
         run.stderr
     );
-    assert!(run.stdout.contains("api/Dockerfile\n  infra: no rule matched\n  api: included"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("api/Dockerfile\n  infra: no rule matched\n  api: included"),
+        "{}",
+        run.stdout
+    );
 }

@@ -377,9 +377,16 @@ fn circleci_tag_pipelines_compare_with_the_previous_tag() {
 #[test]
 fn uncommitted_on_a_first_commit_keeps_the_committed_files() {
     let repo = crate::support::Repo::new();
+    let config = repo.sibling("patterns.yml");
+    std::fs::write(&config, crate::support::PATTERN_TARGETS).unwrap();
     repo.write("app/a.js", "1\n").commit("first");
     repo.write("terraform/new.tf", "#\n");
-    let doc = repo.quest().arg("--uncommitted").json();
+    let doc = repo
+        .quest()
+        .arg("--uncommitted")
+        .arg("--config")
+        .arg(&config)
+        .json();
     assert_eq!(source(&doc), "local");
     assert_eq!(changed(&doc), ["service", "infra"]);
     assert_eq!(paths(&doc), ["app/a.js", "terraform/new.tf"]);
@@ -609,6 +616,44 @@ fn the_default_branch_without_upstream_is_uncertain_and_says_why() {
     assert!(
         run.stderr
             .starts_with("warning: the commit range is uncertain"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_missing_main_names_the_repository_default_branch_and_the_key_to_set() {
+    let origin = layout();
+    origin.git(&["branch", "-m", "main", "trunk"]);
+    let clone = origin.sibling("clone");
+    crate::support::git_in(
+        origin.path.parent().unwrap(),
+        &["clone", "-q", "repo", clone.to_str().unwrap()],
+    );
+    crate::support::git_in(&clone, &["checkout", "-q", "-b", "feature"]);
+    std::fs::write(clone.join("app/new.js"), "x\n").unwrap();
+    crate::support::git_in(&clone, &["add", "-A"]);
+    crate::support::git_in(
+        &clone,
+        &[
+            "-c",
+            "user.name=T",
+            "-c",
+            "user.email=t@e",
+            "commit",
+            "-q",
+            "-m",
+            "feature",
+        ],
+    );
+    let run = crate::support::Quest::new()
+        .cwd(&clone)
+        .env("CIRCLECI", "true")
+        .env("CIRCLE_BRANCH", "feature")
+        .run()
+        .ok();
+    assert!(
+        run.stderr.contains("there is no default branch `main` to take a merge base with; the repository's default branch is `trunk` (origin/HEAD): set `default_branch: trunk` in .quest-changes.yml"),
         "{}",
         run.stderr
     );

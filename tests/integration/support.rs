@@ -16,6 +16,11 @@ use tempfile::TempDir;
 pub const BIN: &str = env!("CARGO_BIN_EXE_quest-changes");
 pub const ZERO: &str = "0000000000000000000000000000000000000000";
 
+/// Pattern-only targets for the tests of ranges and outputs, which are about which paths
+/// changed, not about what a build or root reads: `service` for `app/**`, `infra` for
+/// `terraform/**`.
+pub const PATTERN_TARGETS: &str = "version: 1\ntargets:\n  service:\n    kind: ecs-service\n    paths: [\"app/**\"]\n  infra:\n    kind: terraform\n    paths: [\"terraform/**\"]\n";
+
 /// Runs git in `dir` and returns its trimmed stdout; panics with stderr on failure.
 pub fn git_in(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
@@ -275,10 +280,12 @@ pub fn source(doc: &Value) -> &str {
     doc["range"]["source"].as_str().expect("range.source")
 }
 
-/// A repository with `app/`, `terraform/` and `docs/` on main, one commit.
+/// A repository with `app/`, `terraform/` and `docs/` on main, one commit, configured with
+/// [`PATTERN_TARGETS`].
 pub fn layout() -> Repo {
     let repo = Repo::new();
-    repo.write("app/server.js", "console.log('hi')\n")
+    repo.write(".quest-changes.yml", PATTERN_TARGETS)
+        .write("app/server.js", "console.log('hi')\n")
         .write("app/Dockerfile", "FROM scratch\n")
         .write("terraform/main.tf", "# infra\n")
         .write("docs/guide.md", "# guide\n")
