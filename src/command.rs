@@ -53,13 +53,16 @@ pub fn execute(settings: &Settings, env: &Environment) -> Result<()> {
                 Format::Json => output::json::render(&report, plan.as_deref()),
                 Format::Markdown => output::markdown::render(&report, plan.as_deref()),
                 Format::Circleci => output::circleci::render(&report),
+                // `-o FILE` previews the step outputs anywhere: they go to FILE, not to
+                // GITHUB_OUTPUT.
+                Format::Github if settings.output.is_some() => output::github::render(&report),
                 Format::Github => {
                     let outputs = env
                         .get("GITHUB_OUTPUT")
                         .filter(|v| !v.is_empty())
                         .ok_or_else(|| {
                             Error::Usage(
-                                "--format github needs GITHUB_OUTPUT to name the step output file"
+                                "--format github needs GITHUB_OUTPUT to name the step output file (or -o FILE to write the outputs there)"
                                     .into(),
                             )
                         })?;

@@ -161,8 +161,27 @@ fn github_without_an_output_file_is_a_usage_error() {
     assert_eq!(run.code, 2);
     assert_eq!(
         run.stderr,
-        "error: --format github needs GITHUB_OUTPUT to name the step output file\n"
+        "error: --format github needs GITHUB_OUTPUT to name the step output file (or -o FILE to write the outputs there)\n"
     );
+}
+
+#[test]
+fn github_with_an_output_file_writes_the_step_outputs_there() {
+    let (repo, before) = service_change();
+    let file = repo.sibling("outputs.txt");
+    let run = repo
+        .quest()
+        .args(["--base", &before, "--format", "github", "-o"])
+        .arg(&file)
+        .run()
+        .ok();
+    assert_eq!(run.stdout, "");
+    let written = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        written.starts_with("service<<QUEST_CHANGES_EOF_0\ntrue\nQUEST_CHANGES_EOF_0\n"),
+        "{written}"
+    );
+    assert!(written.contains("changed_targets<<QUEST_CHANGES_EOF_0\n[\"service\"]\n"));
 }
 
 #[test]
