@@ -22,6 +22,11 @@ use crate::pattern::Rule;
 /// The file names looked for at the repository root, in order.
 pub const CANDIDATES: [&str; 2] = [".quest-changes.yml", ".quest-changes.yaml"];
 
+/// Defaults of the deployment sections, as written in a file (and as `config` prints them).
+const DEFAULT_SCAN_TIMEOUT: &str = "10m";
+const DEFAULT_ROLLOUT_TIMEOUT: &str = "15m";
+const DEFAULT_ROLLOUT_POLL: &str = "5s";
+
 /// The only configuration version this build reads.
 pub const SUPPORTED_VERSION: u32 = 1;
 
@@ -695,7 +700,7 @@ fn service_deploy(
         fail_on: scan_file.fail_on.unwrap_or(Severity::High),
         timeout: duration(
             scan_file.timeout.as_ref(),
-            "10m",
+            DEFAULT_SCAN_TIMEOUT,
             &format!("targets.{name}.scan.timeout"),
             fail,
         )?,
@@ -708,13 +713,13 @@ fn service_deploy(
     let rollout = RolloutSettings {
         timeout: duration(
             rollout_file.timeout.as_ref(),
-            "15m",
+            DEFAULT_ROLLOUT_TIMEOUT,
             &format!("targets.{name}.rollout.timeout"),
             fail,
         )?,
         poll: duration(
             rollout_file.poll.as_ref(),
-            "5s",
+            DEFAULT_ROLLOUT_POLL,
             &format!("targets.{name}.rollout.poll"),
             fail,
         )?,
@@ -848,7 +853,8 @@ pub fn json_schema() -> String {
     out
 }
 
-/// The configuration as it applies: the file with every default filled in.
+/// The configuration as it applies: the file with every default filled in (build context,
+/// Dockerfile and CLI, image platform, scan gate, rollout watch; root, `apply_on`, binary).
 fn effective(config: &Config) -> ConfigFile {
     let mut file = config.file.clone();
     file.default_branch.clone_from(&config.default_branch);
@@ -857,21 +863,46 @@ fn effective(config: &Config) -> ConfigFile {
             Some(TargetSettings::EcsService {
                 context,
                 dockerfile,
+                deploy,
                 ..
             }) => {
-                let (args, cli) = target
-                    .build
-                    .as_ref()
-                    .map(|b| (b.args.clone(), b.cli.clone()))
-                    .unwrap_or_default();
-                target.build = Some(BuildFile {
-                    context: Some(context.clone()),
-                    dockerfile: Some(dockerfile.clone()),
-                    args,
-                    cli,
+                let mut build = target.build.clone().unwrap_or(BuildFile {
+                    context: None,
+                    dockerfile: None,
+                    args: Default::default(),
+                    cli: None,
                 });
+                build.context = Some(context.clone());
+                build.dockerfile = Some(dockerfile.clone());
+                build.cli = Some(deploy.cli.clone());
+                target.build = Some(build);
+                if let (Some(image), Some(settings)) = (&mut target.image, &deploy.image) {
+                    image.platform = Some(settings.platform.clone());
+                }
+                let scan = target.scan.get_or_insert(ScanFile {
+                    fail_on: None,
+                    timeout: None,
+                    allow: Vec::new(),
+                });
+                scan.fail_on = Some(deploy.scan.fail_on);
+                scan.timeout
+                    .get_or_insert_with(|| DEFAULT_SCAN_TIMEOUT.to_owned());
+                let rollout = target.rollout.get_or_insert(RolloutFile {
+                    timeout: None,
+                    poll: None,
+                });
+                rollout
+                    .timeout
+                    .get_or_insert_with(|| DEFAULT_ROLLOUT_TIMEOUT.to_owned());
+                rollout
+                    .poll
+                    .get_or_insert_with(|| DEFAULT_ROLLOUT_POLL.to_owned());
             }
-            Some(TargetSettings::Terraform { root, .. }) => target.root = Some(root.clone()),
+            Some(TargetSettings::Terraform { root, deploy, .. }) => {
+                target.root = Some(root.clone());
+                target.apply_on = Some(deploy.apply_on.clone());
+                target.binary = Some(deploy.binary.clone());
+            }
             Some(TargetSettings::Custom) | None => {}
         }
     }

@@ -292,3 +292,28 @@ fn a_repository_with_nothing_to_route_to_is_a_configuration_error() {
         "error: .quest-changes.yml: there is no configuration file, and the HEAD commit has no Dockerfile and no Terraform root to make targets of; write one (`quest-changes config init`, or see `quest-changes config schema`)\n"
     );
 }
+
+#[test]
+fn config_prints_the_effective_configuration_with_defaults_filled_in() {
+    let repo = layout();
+    repo.write(
+        ".quest-changes.yml",
+        "version: 1\ntargets:\n  service:\n    kind: ecs-service\n    build: {context: app}\n    image: {repository: quest}\n  infra:\n    kind: terraform\n    paths: [\"terraform/**\"]\n",
+    );
+    let out = repo.quest().arg("config").run().ok().stdout;
+    let body = out.split_once('\n').unwrap().1;
+    assert_eq!(
+        body,
+        "version: 1\ndefault_branch: main\ntargets:\n  service:\n    kind: ecs-service\n    paths: []\n    build:\n      context: app\n      dockerfile: app/Dockerfile\n      cli: docker\n    image:\n      repository: quest\n      platform: linux/amd64\n    scan:\n      fail_on: HIGH\n      timeout: 10m\n    rollout:\n      timeout: 15m\n      poll: 5s\n  infra:\n    kind: terraform\n    paths:\n    - terraform/**\n    root: terraform\n    apply_on:\n    - main\n    binary: terraform\n"
+    );
+    // What `config` prints is itself a valid configuration that applies the same way.
+    std::fs::write(repo.sibling("effective.yml"), body).unwrap();
+    let again = repo
+        .quest()
+        .args(["config", "--config"])
+        .arg(repo.sibling("effective.yml"))
+        .run()
+        .ok()
+        .stdout;
+    assert_eq!(again.split_once('\n').unwrap().1, body);
+}
