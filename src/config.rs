@@ -275,9 +275,73 @@ impl Config {
                 message: "the file holds several YAML documents (`---`); it must hold one".into(),
             });
         }
-        let file: ConfigFile = serde_yaml::from_str(text).map_err(|e| yaml_error(&e, source))?;
+        if text
+            .lines()
+            .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+        {
+            return Err(Error::Config {
+                file: source.to_owned(),
+                location: None,
+                message: "the file is empty; it needs at least `version` and `targets`".into(),
+            });
+        }
+        let file: ConfigFile = serde_yaml::from_str(text).map_err(|e| {
+            let mut error = yaml_error(&e, source);
+            // The parser places a repeated target at the mapping; the second one is the news.
+            if let Error::Config {
+                location, message, ..
+            } = &mut error
+            {
+                if let Some(name) = message
+                    .strip_prefix("targets: target `")
+                    .and_then(|rest| rest.strip_suffix("` is defined twice"))
+                {
+                    if let Some(second) = repeated_target_line(text, name) {
+                        *location = Some(second);
+                    }
+                }
+            }
+            error
+        })?;
         validate(file, source)
     }
+}
+
+/// Where target `name` is written the second time in the block mapping under `targets:`, if
+/// it is written in block style.
+fn repeated_target_line(text: &str, name: &str) -> Option<Location> {
+    let mut lines = text.lines().enumerate().skip_while(|(_, l)| {
+        !(l.starts_with("targets:") && l["targets:".len()..].trim().is_empty())
+    });
+    lines.next()?;
+    let mut indent = None;
+    let mut seen = 0;
+    for (number, line) in lines {
+        let trimmed = line.trim_start();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let here = line.len() - trimmed.len();
+        if here == 0 {
+            break;
+        }
+        let indent = *indent.get_or_insert(here);
+        if here != indent {
+            continue;
+        }
+        let key = trimmed.split(':').next().unwrap_or("").trim();
+        let key = key.trim_matches(|c| c == '"' || c == '\'');
+        if key == name {
+            seen += 1;
+            if seen == 2 {
+                return Some(Location {
+                    line: number + 1,
+                    column: indent + 1,
+                });
+            }
+        }
+    }
+    None
 }
 
 fn yaml_error(e: &serde_yaml::Error, source: &Path) -> Error {

@@ -77,7 +77,19 @@ fn every_configuration_error_names_the_file_place_and_key() {
         ),
         (
             "version: 1\ntargets:\n  s: {kind: custom, paths: [a]}\n  s: {kind: custom, paths: [b]}\n",
-            "error: .quest-changes.yml:3:3: targets: target `s` is defined twice\n",
+            "error: .quest-changes.yml:4:3: targets: target `s` is defined twice\n",
+        ),
+        (
+            "version: 1\ntargets:\n  s:\n    kind: custom\n    paths: [a]\n  # again\n  s:\n    kind: custom\n    paths: [b]\n",
+            "error: .quest-changes.yml:7:3: targets: target `s` is defined twice\n",
+        ),
+        (
+            "",
+            "error: .quest-changes.yml: the file is empty; it needs at least `version` and `targets`\n",
+        ),
+        (
+            "# only a comment\n\n",
+            "error: .quest-changes.yml: the file is empty; it needs at least `version` and `targets`\n",
         ),
         (
             "version: 1\ntargets: {}\n",
@@ -98,10 +110,6 @@ fn every_configuration_error_names_the_file_place_and_key() {
         (
             "version: 1\ntargets:\n  s: {kind: custom, paths: [a]\n",
             "error: .quest-changes.yml:4:1: did not find expected ',' or '}', while parsing a flow mapping\n",
-        ),
-        (
-            "",
-            "error: .quest-changes.yml:1:1: missing field `version`\n",
         ),
         (
             "version: 1\ntargets:\n  s: {kind: custom, paths: [\"app/**/\"]}\n",
