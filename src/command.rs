@@ -171,6 +171,12 @@ pub fn execute(settings: &Settings, env: &Environment) -> Result<()> {
                 (router, subjects)
             } else {
                 let config = load_config(settings, &repo)?;
+                if settings.head.is_none()
+                    && matches!(repo.head(), Err(e) if e.code() == git2::ErrorCode::UnbornBranch)
+                {
+                    // Worded as detection words it, whichever command meets it.
+                    return Err(Error::EmptyRepository);
+                }
                 let head_rev = settings.head.as_deref().unwrap_or("HEAD");
                 let head = repo
                     .revparse_single(head_rev)

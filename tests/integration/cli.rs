@@ -46,12 +46,26 @@ fn usage_errors_exit_2() {
 #[test]
 fn an_empty_repository_is_a_clear_error() {
     let repo = Repo::new();
-    let run = repo.quest().run();
-    assert_eq!(run.code, 11);
-    assert_eq!(
-        run.stderr,
-        "error: failed to find a head commit: the repository has no commits yet\n"
-    );
+    let config = repo.sibling("patterns.yml");
+    std::fs::write(&config, crate::support::PATTERN_TARGETS).unwrap();
+    let config = config.to_str().unwrap();
+    // Every command that needs a commit says it the same way, with or without a configuration.
+    for args in [
+        &[][..],
+        &["--uncommitted"],
+        &["explain"],
+        &["explain", "app/a.js"],
+        &["--config", config],
+        &["--config", config, "--uncommitted"],
+        &["--config", config, "explain", "app/a.js"],
+    ] {
+        let run = repo.quest().args(args).run();
+        assert_eq!(run.code, 11, "{args:?}");
+        assert_eq!(
+            run.stderr, "error: failed to find a head commit: the repository has no commits yet\n",
+            "{args:?}"
+        );
+    }
 }
 
 #[test]
