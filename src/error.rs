@@ -157,8 +157,17 @@ pub enum Error {
     #[error("failed to {action}: {message}")]
     Tool { action: String, message: String },
 
-    /// A deployment could not start or go on for a reason of the target's own (a section
-    /// missing, a container not in the task definition, a branch that may not apply).
+    /// The target lacks the deployment section a command needs: a configuration error, said
+    /// with the key path like every other.
+    #[error("targets.{target}.{key}: the target has no `{key}` section, so {consequence}")]
+    MissingSection {
+        target: String,
+        key: &'static str,
+        consequence: &'static str,
+    },
+
+    /// A deployment could not start or go on for a reason of the target's own (a container not
+    /// in the task definition, a branch that may not apply).
     #[error("{target}: {message}")]
     Deploy { target: String, message: String },
 
@@ -211,7 +220,9 @@ impl Error {
     /// The process exit code for this error; see [`exit_code`].
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Config { .. } | Error::Usage(_) => exit_code::USAGE,
+            Error::Config { .. } | Error::Usage(_) | Error::MissingSection { .. } => {
+                exit_code::USAGE
+            }
             Error::Uncertain(_) => exit_code::UNCERTAIN,
             Error::RevisionNotFound { .. } | Error::EmptyRepository => {
                 exit_code::REVISION_NOT_FOUND

@@ -277,3 +277,44 @@ fn durations_have_a_ceiling() {
         run.stderr
     );
 }
+
+#[test]
+fn a_target_without_its_deployment_section_is_a_configuration_error_for_every_command() {
+    let repo = repo();
+    let base = repo.head();
+    repo.write("app/index.js", "2\n")
+        .write("terraform/main.tf", "# 2\n")
+        .commit("both");
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["deploy", "service", "--base", &base],
+            "error: targets.service.ecs: the target has no `ecs` section, so it cannot deploy\n",
+        ),
+        (
+            &["rollback", "service"],
+            "error: targets.service.ecs: the target has no `ecs` section, so it cannot deploy\n",
+        ),
+        (
+            &["deploy", "infra", "--base", &base],
+            "error: targets.infra.state: the target has no `state` section, so it cannot init its backend (write `state: {bucket, key, region}`)\n",
+        ),
+        (
+            &["outputs", "infra"],
+            "error: targets.infra.state: the target has no `state` section, so it cannot init its backend (write `state: {bucket, key, region}`)\n",
+        ),
+        (
+            &["bootstrap", "--target", "infra"],
+            "error: targets.infra.state: the target has no `state` section, so it has no bucket to bootstrap (write `state: {bucket, key, region}`)\n",
+        ),
+    ];
+    for (args, expected) in cases {
+        let run = repo
+            .quest()
+            .args(*args)
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+            .run();
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert_eq!(&run.stderr, expected, "{args:?}");
+    }
+}

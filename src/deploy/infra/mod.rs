@@ -56,11 +56,10 @@ fn root<'a>(ctx: &Context<'a>) -> Result<Root<'a>> {
             message: "only terraform targets have an infrastructure deployment".into(),
         });
     };
-    let state = deploy.state.as_ref().ok_or_else(|| Error::Deploy {
+    let state = deploy.state.as_ref().ok_or_else(|| Error::MissingSection {
         target: ctx.target_name.to_owned(),
-        message:
-            "the target has no `state` section (bucket, key, region), so it cannot init its backend"
-                .into(),
+        key: "state",
+        consequence: "it cannot init its backend (write `state: {bucket, key, region}`)",
     })?;
     let base = ctx.workdir.unwrap_or(Path::new("."));
     Ok(Root {
@@ -292,10 +291,11 @@ pub fn bootstrap(
         };
         let Some(state) = &deploy.state else {
             if target.is_some() {
-                return Err(Error::Deploy {
+                return Err(Error::MissingSection {
                     target: name.clone(),
-                    message: "the target has no `state` section, so it has no bucket to bootstrap"
-                        .into(),
+                    key: "state",
+                    consequence:
+                        "it has no bucket to bootstrap (write `state: {bucket, key, region}`)",
                 });
             }
             continue;

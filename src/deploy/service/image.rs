@@ -152,14 +152,11 @@ struct Plan<'a> {
 
 impl<'a> Plan<'a> {
     fn new(ctx: &Context<'a>, deploy: &'a ServiceDeploy, repository: &'a str) -> Result<Plan<'a>> {
-        let missing = |message: &str| Error::Deploy {
+        let settings = deploy.image.as_ref().ok_or_else(|| Error::MissingSection {
             target: ctx.target_name.to_owned(),
-            message: message.to_owned(),
-        };
-        let settings = deploy
-            .image
-            .as_ref()
-            .ok_or_else(|| missing("the target has no `image` section, so it cannot deploy"))?;
+            key: "image",
+            consequence: "it cannot deploy",
+        })?;
         let TargetSettings::EcsService {
             context,
             dockerfile,
@@ -167,7 +164,10 @@ impl<'a> Plan<'a> {
             ..
         } = &ctx.target.settings
         else {
-            return Err(missing("only ecs-service targets have an image"));
+            return Err(Error::Deploy {
+                target: ctx.target_name.to_owned(),
+                message: "only ecs-service targets have an image".to_owned(),
+            });
         };
         Ok(Plan {
             repository,

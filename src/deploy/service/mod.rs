@@ -65,9 +65,10 @@ pub fn settings<'a>(ctx: &Context<'a>) -> Result<&'a ServiceDeploy> {
 /// `image.repository`) come from the outputs of the terraform target that `ecs.from` names:
 /// `cluster_name`, `service_name`, `container_name`, `ecr_repository_name`.
 pub fn names(ctx: &Context<'_>, deploy: &ServiceDeploy) -> Result<(String, EcsNames)> {
-    let missing = |key: &str| Error::Deploy {
+    let missing = |key: &'static str| Error::MissingSection {
         target: ctx.target_name.to_owned(),
-        message: format!("the target has no `{key}` section, so it cannot deploy"),
+        key,
+        consequence: "it cannot deploy",
     };
     let ecs = deploy.ecs.as_ref().ok_or_else(|| missing("ecs"))?;
     let image = deploy.image.as_ref().ok_or_else(|| missing("image"))?;
