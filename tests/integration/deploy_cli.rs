@@ -318,3 +318,39 @@ fn a_target_without_its_deployment_section_is_a_configuration_error_for_every_co
         assert_eq!(&run.stderr, expected, "{args:?}");
     }
 }
+
+#[test]
+fn a_service_dry_run_with_ecs_from_writes_nothing_and_names_the_outputs() {
+    let repo = Repo::new();
+    repo.write(
+        ".quest-changes.yml",
+        "version: 1\ntargets:\n  service:\n    kind: ecs-service\n    build: {context: app}\n    ecs: {from: infra}\n    image: {}\n  infra:\n    kind: terraform\n    root: tf\n    state: {bucket: b, key: k, region: us-east-1}\n",
+    )
+    .write("app/Dockerfile", "FROM scratch\nCOPY a /\n")
+    .write("app/a", "1\n")
+    .write("tf/main.tf", "terraform {\n  backend \"s3\" {}\n}\n");
+    let base = repo.commit("base");
+    repo.write("app/a", "2\n").commit("app");
+    let run = repo
+        .quest()
+        .args(["deploy", "service", "--dry-run", "--base", &base])
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .run()
+        .ok();
+    assert!(
+        run.stdout.contains("would register a revision of it with container `<output container_name of infra>`")
+            && run.stdout.contains("update service `<output service_name of infra>` in cluster `<output cluster_name of infra>`"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("ECR repository `<output ecr_repository_name of infra>`"),
+        "{}",
+        run.stdout
+    );
+    // No `terraform init`: the work tree is exactly the commit.
+    assert!(!repo.path.join("tf/.terraform").exists());
+    assert_eq!(repo.git(&["status", "--porcelain", "--ignored"]), "");
+}

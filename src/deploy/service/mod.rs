@@ -72,13 +72,18 @@ pub fn names(ctx: &Context<'_>, deploy: &ServiceDeploy) -> Result<(String, EcsNa
     };
     let ecs = deploy.ecs.as_ref().ok_or_else(|| missing("ecs"))?;
     let image = deploy.image.as_ref().ok_or_else(|| missing("image"))?;
+    // A dry run writes nothing, and `terraform output` needs an `init` that writes
+    // `.terraform/`: it names the outputs instead of reading them.
     let outputs = match &ecs.from {
-        Some(from) => from_outputs(ctx, from)?,
-        None => serde_json::Map::new(),
+        Some(from) if !ctx.dry_run => from_outputs(ctx, from)?,
+        _ => serde_json::Map::new(),
     };
     let pick = |given: &Option<String>, key: &str, output: &str| -> Result<String> {
         if let Some(value) = given {
             return Ok(value.clone());
+        }
+        if let (Some(from), true) = (&ecs.from, ctx.dry_run) {
+            return Ok(format!("<output {output} of {from}>"));
         }
         match outputs.get(output).map(|o| &o["value"]) {
             Some(serde_json::Value::String(value)) if !value.is_empty() => Ok(value.clone()),
