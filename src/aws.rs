@@ -94,16 +94,51 @@ where
         }
         current = e.source();
     }
-    let full = parts.join(": ");
-    if full.contains("no providers in chain provided credentials")
-        || full.contains("failed to load credentials")
-        || full.contains("CredentialsNotLoaded")
-        || full.contains("credential provider was not enabled")
-        || full.contains("no credentials found in chain")
-    {
+    sentence(&parts.join(": "))
+}
+
+/// The words for a chain of causes: missing credentials in one plain sentence however the
+/// SDK's providers put it (the environment, a profile, web identity, or the instance metadata
+/// service timing out), anything else as one line.
+fn sentence(full: &str) -> String {
+    const NO_CREDENTIALS: [&str; 8] = [
+        "no providers in chain provided credentials",
+        "failed to load credentials",
+        "while loading credentials",
+        "CredentialsNotLoaded",
+        "credential provider was not enabled",
+        "no credentials found in chain",
+        "failed to load IMDS session token",
+        "the credential provider was not enabled",
+    ];
+    if NO_CREDENTIALS.iter().any(|needle| full.contains(needle)) {
         return "no AWS credentials were found (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or AWS_ROLE_ARN with AWS_WEB_IDENTITY_TOKEN_FILE)".into();
     }
-    crate::path::one_line(&full)
+    crate::path::one_line(full)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sentence;
+
+    #[test]
+    fn every_way_the_sdk_says_there_are_no_credentials_is_one_sentence() {
+        for raw in [
+            "dispatch failure: other: an error occurred while loading credentials: failed to load IMDS session token: dispatch failure: io error",
+            "failed to construct request: no providers in chain provided credentials",
+            "the credential provider was not enabled",
+        ] {
+            assert_eq!(
+                sentence(raw),
+                "no AWS credentials were found (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or AWS_ROLE_ARN with AWS_WEB_IDENTITY_TOKEN_FILE)",
+                "{raw}"
+            );
+        }
+        assert_eq!(
+            sentence("service error: AccessDenied: not\nallowed"),
+            "service error: AccessDenied: not\\u{a}allowed"
+        );
+    }
 }
 
 /// Wraps an SDK error of `action` as [`Error::Aws`].
