@@ -117,6 +117,18 @@ fn sentence(full: &str) -> String {
     crate::path::one_line(full)
 }
 
+/// Wraps an SDK error of `action` as [`Error::Aws`].
+pub fn error<E>(action: impl Into<String>) -> impl FnOnce(E) -> Error
+where
+    E: std::error::Error,
+{
+    let action = action.into();
+    move |e| Error::Aws {
+        action,
+        message: message(&e),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::sentence;
@@ -138,17 +150,5 @@ mod tests {
             sentence("service error: AccessDenied: not\nallowed"),
             "service error: AccessDenied: not\\u{a}allowed"
         );
-    }
-}
-
-/// Wraps an SDK error of `action` as [`Error::Aws`].
-pub fn error<E>(action: impl Into<String>) -> impl FnOnce(E) -> Error
-where
-    E: std::error::Error,
-{
-    let action = action.into();
-    move |e| Error::Aws {
-        action,
-        message: message(&e),
     }
 }
