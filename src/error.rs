@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-/// Exit codes, documented in the README's "Exit codes" table.
+/// Exit codes, documented in docs/exit-codes.md.
 pub mod exit_code {
     /// Success, whether or not anything changed.
     pub const SUCCESS: i32 = 0;

@@ -1,6 +1,6 @@
 //! Which base and head to compare, for which CI event, and why.
 //!
-//! One explicit policy (the README's range table): explicit revisions first, then CircleCI,
+//! One explicit policy (docs/range.md's table): explicit revisions first, then CircleCI,
 //! then GitHub Actions (from the event payload), then a developer's machine. Every answer says
 //! where it came from (`source`) and why (`reason`). When no range can be known the answer is
 //! "uncertain", which marks every target changed: a needed deployment is never skipped

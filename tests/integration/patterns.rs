@@ -1,4 +1,4 @@
-//! The README's pattern table, row by row, through the library and (for a sample) the CLI.
+//! The pattern table of docs/routing.md, row by row, through the library and (for a sample) the CLI.
 
 use std::path::Path;
 
@@ -24,10 +24,11 @@ fn code_spans(cell: &str) -> Vec<String> {
 
 fn table() -> Vec<Row> {
     let readme =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/routing.md"))
+            .unwrap();
     let start = readme
         .find("| Rules | Path | Matches |")
-        .expect("the README has the pattern table");
+        .expect("docs/routing.md has the pattern table");
     readme[start..]
         .lines()
         .skip(2)

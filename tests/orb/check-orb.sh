@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The orb's offline quality gate (CircleCI's `orb validate` and orb-tools' review need the
 # network): packs orb/src into one YAML resolving <<include()>>, validates the packed orb, the
-# orb's usage examples, .circleci/*.yml and the README's CircleCI section against CircleCI's
+# orb's usage examples, .circleci/*.yml and docs/circleci.md against CircleCI's
 # configuration schema (../shared/schemas/circleci-config.schema.json), checks action.yml and
-# the README's GitHub Actions workflow, runs orb-tools' review rules RC001-RC005 and
+# docs/github-actions.md's workflow, runs orb-tools' review rules RC001-RC005 and
 # RC008-RC010 (plus this project's orb rules), shellchecks every script, and runs the bats
 # tests. Works from any directory; ends with `orb gate: ok (N checks)`.
 #
@@ -63,7 +63,7 @@ echo "==> pack orb/src"
 python3 "$HERE/pack_orb.py" "$ORB_SRC" "$PACKED" >"$LOGS/pack" || die "packing orb/src failed"
 count_ok "$LOGS/pack"
 
-echo "==> schema: packed orb, examples, .circleci, action.yml, README"
+echo "==> schema: packed orb, examples, .circleci, action.yml, docs"
 if ! python3 "$HERE/validate_configs.py" "$ROOT" "$SCHEMA" "$PACKED" >"$LOGS/validate"; then
   cat "$LOGS/validate"
   die "configuration validation failed (see above)"

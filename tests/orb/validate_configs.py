@@ -5,10 +5,10 @@
   configuration JSON Schema (`../shared/schemas/circleci-config.schema.json`);
 - `.circleci/config.yml` is a setup configuration, and each `.circleci/*.yml` equals a usage
   example of the orb ("taken from the example");
-- the YAML blocks of the README's "CircleCI" section equal the `.circleci` files, all of them;
+- the YAML blocks of docs/circleci.md equal the `.circleci` files, all of them;
 - `action.yml` is a composite action whose run steps interpolate no `${{ }}` expression into
   shell text, whose outputs all have values, and whose pinned checksums equal the orb's;
-- the README's "GitHub Actions" workflow pins every third-party action by commit SHA and reads
+- the docs/github-actions.md workflow pins every third-party action by commit SHA and reads
   only outputs that the action and its jobs declare.
 
 Prints `ok: ...` per check; each problem goes to stderr naming the file. Exit status 1 on any.
@@ -53,12 +53,6 @@ def validate(validator, problems, where, data):
         print(f"ok: {where} matches the CircleCI configuration schema")
 
 
-def markdown_section(text, heading):
-    """The text of a `## heading` section, up to the next `## ` heading."""
-    match = re.search(rf"^## {re.escape(heading)}\n(.*?)(?=^## |\Z)", text, re.S | re.M)
-    return match.group(1) if match else None
-
-
 def yaml_blocks(section):
     return [m.group(1) for m in re.finditer(r"^```ya?ml\n(.*?)^```", section, re.S | re.M)]
 
@@ -86,19 +80,20 @@ def check_circleci(root, validator, orb, problems):
     else:
         print("ok: .circleci/config.yml is a setup configuration")
 
-    section = markdown_section((root / "README.md").read_text(encoding="utf-8"), "CircleCI")
+    doc = root / "docs" / "circleci.md"
+    section = doc.read_text(encoding="utf-8") if doc.is_file() else None
     if section is None:
-        problems.error("README.md", 'has no "## CircleCI" section')
+        problems.error("docs/circleci.md", "is missing")
         return
     shown = [yaml.safe_load(block) for block in yaml_blocks(section)]
     missing = [rel for rel, data in configs.items() if data not in shown]
     strays = [i + 1 for i, data in enumerate(shown) if data not in configs.values()]
     for rel in missing:
-        problems.error("README.md", f'the "CircleCI" section does not show {rel} as it is')
+        problems.error("docs/circleci.md", f'it does not show {rel} as it is')
     for number in strays:
-        problems.error("README.md", f'YAML block {number} of the "CircleCI" section equals no .circleci file')
+        problems.error("docs/circleci.md", f'YAML block {number} equals no .circleci file')
     if not missing and not strays:
-        print('ok: README.md "CircleCI" shows the .circleci configurations exactly')
+        print('ok: docs/circleci.md shows the .circleci configurations exactly')
 
 
 def pinned_env(data):
@@ -142,14 +137,15 @@ def check_action(root, orb, problems):
 
 
 def check_workflow(root, action, problems):
-    section = markdown_section((root / "README.md").read_text(encoding="utf-8"), "GitHub Actions")
+    doc = root / "docs" / "github-actions.md"
+    section = doc.read_text(encoding="utf-8") if doc.is_file() else None
     if section is None:
-        problems.error("README.md", 'has no "## GitHub Actions" section')
+        problems.error("docs/github-actions.md", "is missing")
         return
     blocks = [yaml.safe_load(b) for b in yaml_blocks(section)]
     workflows = [b for b in blocks if isinstance(b, dict) and "jobs" in b]
     if not workflows:
-        problems.error("README.md", 'the "GitHub Actions" section shows no workflow')
+        problems.error("docs/github-actions.md", "shows no workflow")
         return
     found = problems.count
     action_outputs = set((action or {}).get("outputs") or {})
@@ -160,23 +156,23 @@ def check_workflow(root, action, problems):
             for step in job.get("steps", []):
                 uses = step.get("uses") if isinstance(step, dict) else None
                 if uses and not uses.startswith(("./", "docker://")) and not PINNED_USES.match(uses):
-                    problems.error("README.md", f"job {job_name}: `{uses}` is not pinned by a full commit SHA")
+                    problems.error("docs/github-actions.md", f"job {job_name}: `{uses}` is not pinned by a full commit SHA")
             text = json.dumps(job)
             for step_id, output in STEP_OUTPUT.findall(text):
                 step = steps.get(step_id)
                 if step is None:
-                    problems.error("README.md", f"job {job_name} reads outputs of an unknown step {step_id}")
+                    problems.error("docs/github-actions.md", f"job {job_name} reads outputs of an unknown step {step_id}")
                 elif step.get("uses") == "./" and output not in action_outputs:
-                    problems.error("README.md", f"job {job_name} reads `{output}`, which action.yml does not declare")
+                    problems.error("docs/github-actions.md", f"job {job_name} reads `{output}`, which action.yml does not declare")
             for needed, output in NEEDS_OUTPUT.findall(text):
                 needs = job.get("needs") or []
                 needs = [needs] if isinstance(needs, str) else needs
                 if needed not in needs:
-                    problems.error("README.md", f"job {job_name} reads needs.{needed} without needing it")
+                    problems.error("docs/github-actions.md", f"job {job_name} reads needs.{needed} without needing it")
                 elif output not in (jobs.get(needed, {}).get("outputs") or {}):
-                    problems.error("README.md", f"job {job_name} reads needs.{needed}.outputs.{output}, which {needed} does not declare")
+                    problems.error("docs/github-actions.md", f"job {job_name} reads needs.{needed}.outputs.{output}, which {needed} does not declare")
     if problems.count == found:
-        print('ok: README.md "GitHub Actions" workflow pins actions by SHA and reads declared outputs')
+        print('ok: docs/github-actions.md workflow pins actions by SHA and reads declared outputs')
 
 
 def main(argv):

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs `quest-changes detect`. Every setting reaches the binary as its own QUEST_* variable
-# (README "Commands"), so this script adds nothing but the base fallback and the output folder.
+# (docs/commands.md), so this script adds nothing but the base fallback and the output folder.
 #
 # Environment:
 #   QUEST_FORMAT, QUEST_OUTPUT, QUEST_CONFIG, QUEST_STRICT, QUEST_HEAD   read by quest-changes
