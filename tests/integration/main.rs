@@ -10,6 +10,7 @@ mod comment;
 mod config;
 mod deploy_cli;
 mod diff;
+mod history;
 mod doc_examples;
 mod layout;
 mod library;

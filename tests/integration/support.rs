@@ -148,6 +148,7 @@ pub fn route_in_both(repo: &Repo, base: &str) -> Value {
 
 /// A chained builder for one run of the binary.
 pub struct Quest {
+    bin: PathBuf,
     args: Vec<std::ffi::OsString>,
     env: BTreeMap<String, String>,
     cwd: PathBuf,
@@ -185,10 +186,17 @@ impl Run {
 impl Quest {
     pub fn new() -> Quest {
         Quest {
+            bin: PathBuf::from(BIN),
             args: Vec::new(),
             env: BTreeMap::new(),
             cwd: std::env::temp_dir(),
         }
+    }
+
+    /// Runs another build of the binary (to measure an older one against this).
+    pub fn binary(mut self, bin: &Path) -> Quest {
+        self.bin = bin.to_owned();
+        self
     }
 
     pub fn cwd(mut self, dir: &Path) -> Quest {
@@ -231,7 +239,7 @@ impl Quest {
 
     /// The command this builder runs, for a caller that spawns it itself (with a timeout).
     pub fn command(&self) -> Command {
-        let mut cmd = Command::new(BIN);
+        let mut cmd = Command::new(&self.bin);
         cmd.args(&self.args).current_dir(&self.cwd);
         for (key, _) in std::env::vars_os() {
             let k = key.to_string_lossy();
