@@ -24,7 +24,8 @@ use super::{hcl_file, json_file};
 use crate::error::Result;
 use crate::snapshot::{EntryKind, Snapshot};
 
-/// What `root` (a directory of the repository, `""` for its top) depends on in `snapshot`.
+/// What `root` (a directory of the repository; `""`, `.` or `./` for its top) depends on in
+/// `snapshot`.
 ///
 /// Errors only when the snapshot itself cannot be read; everything about the configuration
 /// that cannot be followed is a warning with a fallback in the result.
@@ -69,7 +70,9 @@ pub fn analyze_with(
     root: &str,
     cache: &mut ParseCache,
 ) -> Result<RootDependencies> {
-    let root = root.trim_matches('/').to_owned();
+    // Configuration spells the top `.`; repository paths spell it `""`. Cleaning here, where
+    // paths are compared, keeps every spelling of one folder the same folder.
+    let root = join("", root).unwrap_or_else(|| root.trim_matches('/').to_owned());
     let mut walk = Walk {
         cache,
         root: root.clone(),
@@ -960,6 +963,33 @@ locals {
             chain_text(&deps, "modules/m/main.tf").as_deref(),
             Some("module \"m\" (main.tf:1)")
         );
+    }
+
+    #[test]
+    fn every_spelling_of_the_repository_root_is_the_top() {
+        let repo = MemorySnapshot::new([
+            ("main.tf", "module \"m\" {\n  source = \"./modules/m\"\n}\n"),
+            ("modules/m/main.tf", ""),
+        ]);
+        for spelling in ["", ".", "./", "/"] {
+            let deps = analyze(&repo, spelling).unwrap();
+            assert_eq!(deps.root, "", "{spelling:?}");
+            assert!(
+                deps.warnings.is_empty(),
+                "{spelling:?}: {:?}",
+                deps.warnings
+            );
+            assert_eq!(
+                deps.affects("main.tf"),
+                Some(&Chain::default()),
+                "{spelling:?}"
+            );
+            assert_eq!(
+                chain_text(&deps, "modules/m/main.tf").as_deref(),
+                Some("module \"m\" (main.tf:1)"),
+                "{spelling:?}"
+            );
+        }
     }
 
     #[test]

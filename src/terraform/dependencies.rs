@@ -77,7 +77,7 @@ pub struct Fallback {
 /// Everything one Terraform root depends on.
 #[derive(Debug, Clone, Default)]
 pub struct RootDependencies {
-    /// The root directory, as given (without a trailing `/`).
+    /// The root directory as a repository path (`""` for the top of the repository).
     pub root: String,
     /// The root first, then the local modules it reaches, nearest first.
     pub modules: Vec<ModuleDir>,

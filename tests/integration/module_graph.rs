@@ -295,3 +295,42 @@ fn a_read_through_a_variable_or_a_broken_file_counts_everything() {
         "the broken file's calls are unknown"
     );
 }
+
+/// Issue 11, defect 1: `root: .` (what discovery and `config init` write), `./` and an empty
+/// root all name the repository root.
+#[test]
+fn a_root_at_the_repository_root_routes_its_files_and_modules() {
+    for spelling in [".", "./", "\"\""] {
+        let repo = Repo::new();
+        repo.write(
+            ".quest-changes.yml",
+            &format!("version: 1\ntargets:\n  infra:\n    kind: terraform\n    root: {spelling}\n"),
+        )
+        .write(
+            "main.tf",
+            "provider \"aws\" {}\n\nmodule \"m\" {\n  source = \"./modules/m\"\n}\n",
+        )
+        .write("modules/m/main.tf", "# m\n");
+        let base = repo.commit("top-level root");
+        repo.write(
+            "main.tf",
+            "provider \"aws\" {}\n\nmodule \"m\" {\n  source = \"./modules/m\"\n}\n# changed\n",
+        )
+        .commit("main.tf");
+        assert_eq!(changed(&route(&repo, &base)), ["infra"], "root: {spelling}");
+        let base = repo.head();
+        repo.write("modules/m/main.tf", "# m 2\n").commit("module");
+        assert_eq!(changed(&route(&repo, &base)), ["infra"], "root: {spelling}");
+        let out = repo
+            .quest()
+            .args(["explain", "main.tf", "modules/m/main.tf"])
+            .run()
+            .ok()
+            .stdout;
+        assert_eq!(
+            out,
+            "main.tf\n  infra: included: main.tf -> infra (a file of the root)\nmodules/m/main.tf\n  infra: included: modules/m/main.tf -> module \"m\" (main.tf:3) -> infra\n",
+            "root: {spelling}"
+        );
+    }
+}
