@@ -14,7 +14,9 @@
 use std::collections::{BTreeSet, HashMap, VecDeque};
 
 use super::chain::{Chain, Step};
-use super::dependencies::{Fallback, FileInput, FilePattern, ModuleDir, RootDependencies};
+use super::dependencies::{
+    is_configuration_file, Fallback, FileInput, FilePattern, ModuleDir, RootDependencies,
+};
 use super::facts::{FileFacts, FileRead, ModuleCall, PathArg, PathBase, ReadTarget, SyntaxError};
 use super::links;
 use super::repo_path::{join, parent};
@@ -30,7 +32,7 @@ use crate::snapshot::{EntryKind, Snapshot};
 /// Errors only when the snapshot itself cannot be read; everything about the configuration
 /// that cannot be followed is a warning with a fallback in the result.
 pub fn analyze(snapshot: &dyn Snapshot, root: &str) -> Result<RootDependencies> {
-    analyze_with(snapshot, root, &mut ParseCache::default())
+    analyze_with(snapshot, root, &[], &mut ParseCache::default())
 }
 
 /// Parsed configuration files by syntax and content. The analyses of one run share it: roots
@@ -64,10 +66,12 @@ impl ParseCache {
     }
 }
 
-/// [`analyze`], reusing (and filling) `cache`.
+/// [`analyze`] for a root deployed with `var_files` (the target's `-var-file`s, relative to
+/// the root, each an input of the root), reusing (and filling) `cache`.
 pub fn analyze_with(
     snapshot: &dyn Snapshot,
     root: &str,
+    var_files: &[String],
     cache: &mut ParseCache,
 ) -> Result<RootDependencies> {
     // Configuration spells the top `.`; repository paths spell it `""`. Cleaning here, where
@@ -91,6 +95,12 @@ pub fn analyze_with(
         }
     }
     walk.detect_cycles();
+    for file in var_files {
+        // One that leaves the repository is outside every diff: nothing to route.
+        if let Some(path) = join(&walk.root, file) {
+            walk.add_file(path, Chain::default());
+        }
+    }
     Ok(walk.deps)
 }
 
@@ -147,10 +157,10 @@ impl Walk<'_> {
         let mut reached = Vec::new();
         for (name, kind) in snapshot.list(dir)? {
             // Terraform loads only the top-level files of a module directory.
-            let is_json = name.ends_with(".tf.json");
-            if kind == EntryKind::Dir || !(is_json || name.ends_with(".tf")) {
+            if kind == EntryKind::Dir || !is_configuration_file(&name) {
                 continue;
             }
+            let is_json = name.ends_with(".tf.json");
             let file = join(dir, &name).unwrap_or(name);
             let content = if kind == EntryKind::Symlink {
                 // A linked file is loaded as if it were in `dir`; its target is an input too.
@@ -266,9 +276,10 @@ impl Walk<'_> {
             return Ok(None);
         }
         let chain = self.chain_of(dir).through(step);
-        let has_configuration = snapshot.list(&target)?.iter().any(|(name, kind)| {
-            *kind != EntryKind::Dir && (name.ends_with(".tf") || name.ends_with(".tf.json"))
-        });
+        let has_configuration = snapshot
+            .list(&target)?
+            .iter()
+            .any(|(name, kind)| *kind != EntryKind::Dir && is_configuration_file(name));
         if !has_configuration {
             // Still a dependency: the folder may gain its files in a later commit of the
             // range, and `terraform init` fails until it does.
@@ -518,11 +529,11 @@ resource "aws_instance" "nat" {
         ]);
         let mut cache = ParseCache::default();
         for root in ["envs/a", "envs/b", "envs/a", "envs/b"] {
-            let cached = analyze_with(&repo, root, &mut cache).unwrap();
+            let cached = analyze_with(&repo, root, &[], &mut cache).unwrap();
             let fresh = analyze(&repo, root).unwrap();
             assert_eq!(format!("{cached:?}"), format!("{fresh:?}"));
         }
-        let b = analyze_with(&repo, "envs/b", &mut cache).unwrap();
+        let b = analyze_with(&repo, "envs/b", &[], &mut cache).unwrap();
         assert!(b.affects("modules/n/t.tpl").is_some());
         assert_eq!(b.warnings.len(), 1, "{:?}", b.warnings);
     }
@@ -572,7 +583,9 @@ resource "aws_instance" "nat" {
         let repo = repository();
         for root in [PROD, STAGING] {
             let deps = analyze(&repo, root).unwrap();
-            let chain = deps.affects("terraform/modules/network/README.md").unwrap();
+            let chain = deps
+                .affects("terraform/modules/network/variables.tf")
+                .unwrap();
             assert_eq!(
                 chain.steps,
                 [Step::Module {
@@ -590,7 +603,6 @@ resource "aws_instance" "nat" {
         for counted in [
             "terraform/environments/prod/main.tf",
             "terraform/environments/prod/.terraform.lock.hcl",
-            "terraform/environments/prod/prod.tfvars",
             "terraform/environments/prod/new-file.tf",
         ] {
             assert_eq!(
@@ -600,6 +612,8 @@ resource "aws_instance" "nat" {
             );
         }
         for ignored in [
+            // Not a `var_files` entry of the target (none is given here), so never read.
+            "terraform/environments/prod/prod.tfvars",
             "terraform/environments/prod/.terraform/modules/modules.json",
             "terraform/environments/prod/terraform.tfstate",
             "terraform/environments/prod/terraform.tfstate.backup",
@@ -668,10 +682,10 @@ resource "aws_instance" "nat" {
                 ("modules/app/env", "**")
             ]
         );
-        // Being in the root's folder explains it before the read through the module does.
+        // A subfolder of the root is not configuration: the read explains the file.
         assert_eq!(
-            deps.affects("envs/prod/config/app.json"),
-            Some(&Chain::default())
+            chain_text(&deps, "envs/prod/config/app.json").as_deref(),
+            Some("file() (modules/app/main.tf:2) -> module \"app\" (envs/prod/main.tf:1)")
         );
     }
 
@@ -956,12 +970,95 @@ locals {
         ]);
         let deps = analyze(&repo, "").unwrap();
         assert!(deps.warnings.is_empty(), "{:?}", deps.warnings);
-        assert!(deps.affects("app/src/main.rs").is_some());
+        // Only the top folder's own configuration counts, not every file of the repository.
+        assert_eq!(deps.affects("app/src/main.rs"), None);
+        assert!(deps.affects("variables.tf").is_some());
         assert_eq!(deps.affects("terraform.tfstate"), None);
         // The deepest module folder explains a path, though the root's folder holds it too.
         assert_eq!(
             chain_text(&deps, "modules/m/main.tf").as_deref(),
             Some("module \"m\" (main.tf:1)")
+        );
+    }
+
+    #[test]
+    fn only_the_files_terraform_reads_count() {
+        let call = |name: &str, source: &str| {
+            format!("module \"{name}\" {{\n  source = \"{source}\"\n}}\n")
+        };
+        let repo = MemorySnapshot::new([
+            (
+                "envs/prod/main.tf",
+                call("app", "../../modules/app") + &call("top", "../../"),
+            ),
+            ("envs/prod/terraform.tfvars", String::new()),
+            ("envs/prod/terraform.tfvars.json", String::new()),
+            ("envs/prod/a.auto.tfvars", String::new()),
+            ("envs/prod/b.auto.tfvars.json", String::new()),
+            ("envs/prod/prod.tfvars", String::new()),
+            ("envs/shared.tfvars", String::new()),
+            ("envs/prod/other.tfvars", String::new()),
+            ("envs/prod/.terraform.lock.hcl", String::new()),
+            ("envs/prod/README.md", String::new()),
+            ("envs/prod/.terraform/modules/modules.json", String::new()),
+            ("envs/prod/templates/unused.tpl", String::new()),
+            ("modules/app/main.tf", String::new()),
+            ("modules/app/outputs.tf.json", "{}".to_owned()),
+            ("modules/app/README.md", String::new()),
+            ("modules/app/CHANGELOG.md", String::new()),
+            ("modules/app/examples/simple/main.tf", String::new()),
+            ("modules/app/.terraform.lock.hcl", String::new()),
+            ("modules/app/terraform.tfvars", String::new()),
+            ("modules/app/.hidden.tf", String::new()),
+            ("modules/app/main.tf~", String::new()),
+            ("modules/app/#main.tf#", String::new()),
+            ("main.tf", String::new()),
+            ("README.md", String::new()),
+            ("terraform.tfvars", String::new()),
+            ("app/src/main.rs", String::new()),
+        ]);
+        let var_files = ["prod.tfvars".to_owned(), "../shared.tfvars".to_owned()];
+        let deps =
+            analyze_with(&repo, "envs/prod", &var_files, &mut ParseCache::default()).unwrap();
+        assert!(deps.warnings.is_empty(), "{:?}", deps.warnings);
+        for counted in [
+            "envs/prod/main.tf",
+            "envs/prod/new.tf",
+            "envs/prod/terraform.tfvars",
+            "envs/prod/terraform.tfvars.json",
+            "envs/prod/a.auto.tfvars",
+            "envs/prod/b.auto.tfvars.json",
+            "envs/prod/prod.tfvars",
+            "envs/shared.tfvars",
+            "envs/prod/.terraform.lock.hcl",
+            "modules/app/main.tf",
+            "modules/app/outputs.tf.json",
+            "main.tf",
+        ] {
+            assert!(deps.affects(counted).is_some(), "{counted} is read");
+        }
+        for ignored in [
+            "envs/prod/other.tfvars",
+            "envs/prod/README.md",
+            "envs/prod/.terraform/modules/modules.json",
+            "envs/prod/templates/unused.tpl",
+            "modules/app/README.md",
+            "modules/app/CHANGELOG.md",
+            "modules/app/examples/simple/main.tf",
+            "modules/app/.terraform.lock.hcl",
+            "modules/app/terraform.tfvars",
+            "modules/app/.hidden.tf",
+            "modules/app/main.tf~",
+            "modules/app/#main.tf#",
+            "README.md",
+            "terraform.tfvars",
+            "app/src/main.rs",
+        ] {
+            assert_eq!(deps.affects(ignored), None, "{ignored} is not read");
+        }
+        assert_eq!(
+            chain_text(&deps, "main.tf").as_deref(),
+            Some("module \"top\" (envs/prod/main.tf:4)")
         );
     }
 

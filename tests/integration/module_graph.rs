@@ -334,3 +334,55 @@ fn a_root_at_the_repository_root_routes_its_files_and_modules() {
         );
     }
 }
+
+/// Issue 11, precision: only what Terraform reads routes a root. A README or CHANGELOG of a
+/// module, a subfolder's file and the repository's other files do not; the target's
+/// `var_files` and the root's automatic variable files do; a module sourced as `../../` (the
+/// repository top as a module) means the top folder's own configuration.
+#[test]
+fn only_the_files_terraform_reads_route_a_root() {
+    let repo = Repo::new();
+    repo.write(
+        ".quest-changes.yml",
+        "version: 1\ntargets:\n  example:\n    kind: terraform\n    root: examples/simple\n    var_files: [simple.tfvars]\n",
+    )
+    .write(
+        "examples/simple/main.tf",
+        "module \"this\" {\n  source = \"../../\"\n}\n",
+    )
+    .write("examples/simple/simple.tfvars", "x = 1\n")
+    .write("examples/simple/terraform.tfvars", "y = 1\n")
+    .write("examples/simple/README.md", "# example\n")
+    .write("main.tf", "module \"sub\" {\n  source = \"./modules/sub\"\n}\n")
+    .write("README.md", "# module\n")
+    .write("CHANGELOG.md", "# 1.0\n")
+    .write("modules/sub/main.tf", "# sub\n")
+    .write("modules/sub/README.md", "# sub\n")
+    .write("modules/sub/examples/main.tf", "# not loaded\n")
+    .write("src/lambda.py", "pass\n");
+    let mut base = repo.commit("a module repository with an example");
+    for (path, routes) in [
+        ("README.md", false),
+        ("CHANGELOG.md", false),
+        ("examples/simple/README.md", false),
+        ("modules/sub/README.md", false),
+        ("modules/sub/examples/main.tf", false),
+        ("src/lambda.py", false),
+        ("main.tf", true),
+        ("variables.tf", true),
+        ("modules/sub/main.tf", true),
+        ("examples/simple/simple.tfvars", true),
+        ("examples/simple/terraform.tfvars", true),
+    ] {
+        let before = std::fs::read_to_string(repo.path.join(path)).unwrap_or_default();
+        repo.write(path, &format!("{before}# changed\n"))
+            .commit(path);
+        let want: Vec<String> = if routes {
+            vec!["example".into()]
+        } else {
+            vec![]
+        };
+        assert_eq!(changed(&route(&repo, &base)), want, "{path}");
+        base = repo.head();
+    }
+}
