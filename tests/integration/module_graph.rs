@@ -386,3 +386,34 @@ fn only_the_files_terraform_reads_route_a_root() {
         base = repo.head();
     }
 }
+
+/// Issue 11: an object with a repeated key is valid Terraform (the last wins), so it must not
+/// widen the root to every path of the repository.
+#[test]
+fn a_repeated_object_key_does_not_widen_the_root() {
+    let repo = Repo::new();
+    repo.write(
+        ".quest-changes.yml",
+        "version: 1\ntargets:\n  prod:\n    kind: terraform\n    root: tf/prod\n",
+    )
+    .write("tf/prod/main.tf", DUPLICATE_KEYS)
+    .write("tf/modules/net/main.tf", "# net\n")
+    .write("docs/guide.md", "# guide\n");
+    let base = repo.commit("repeated keys");
+    repo.write("docs/guide.md", "# guide 2\n").commit("docs");
+    let run = repo
+        .quest()
+        .args(["--base", &base, "--format", "json"])
+        .run()
+        .ok();
+    assert_eq!(changed(&run.json()), Vec::<String>::new());
+    assert_eq!(run.stderr, "", "no warning");
+    let base = repo.head();
+    repo.write("tf/modules/net/main.tf", "# net 2\n")
+        .commit("net");
+    assert_eq!(changed(&route(&repo, &base)), ["prod"]);
+}
+
+/// Valid Terraform (`terraform validate` accepts it; see `terraform_truth`) that hcl-rs alone
+/// refuses.
+pub const DUPLICATE_KEYS: &str = "locals {\n  tags = {\n    team = \"a\"\n    team = \"b\"\n  }\n}\n\nmodule \"net\" {\n  source = \"../modules/net\"\n}\n\noutput \"tags\" {\n  value = local.tags\n}\n";
