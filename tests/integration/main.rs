@@ -25,3 +25,4 @@ mod since_deployed;
 mod support;
 mod terraform_deploy;
 mod terraform_support;
+mod terraform_truth;
