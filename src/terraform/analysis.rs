@@ -15,7 +15,8 @@ use std::collections::{BTreeSet, HashMap, VecDeque};
 
 use super::chain::{Chain, Step};
 use super::dependencies::{
-    is_configuration_file, Fallback, FileInput, FilePattern, ModuleDir, RootDependencies,
+    is_configuration_file, is_root_input, Fallback, FileInput, FilePattern, ModuleDir,
+    RootDependencies,
 };
 use super::facts::{FileFacts, FileRead, ModuleCall, PathArg, PathBase, ReadTarget, SyntaxError};
 use super::links;
@@ -95,12 +96,7 @@ pub fn analyze_with(
         }
     }
     walk.detect_cycles();
-    for file in var_files {
-        // One that leaves the repository is outside every diff: nothing to route.
-        if let Some(path) = join(&walk.root, file) {
-            walk.add_file(path, Chain::default());
-        }
-    }
+    walk.add_root_inputs(snapshot, var_files)?;
     Ok(walk.deps)
 }
 
@@ -185,7 +181,7 @@ impl Walk<'_> {
                 }
             }
             for read in &facts.reads {
-                self.resolve_read(dir, &file, read);
+                self.resolve_read(snapshot, dir, &file, read)?;
             }
         }
         Ok(reached)
@@ -298,7 +294,13 @@ impl Walk<'_> {
         Ok(Some(target))
     }
 
-    fn resolve_read(&mut self, dir: &str, file: &str, read: &FileRead) {
+    fn resolve_read(
+        &mut self,
+        snapshot: &dyn Snapshot,
+        dir: &str,
+        file: &str,
+        read: &FileRead,
+    ) -> Result<()> {
         let chain = self.chain_of(dir).through(Step::Read {
             function: read.function.clone(),
             file: file.to_owned(),
@@ -316,7 +318,7 @@ impl Walk<'_> {
             };
             // A path from a variable or a local may point anywhere in the repository.
             self.warn_everywhere(dir, reason);
-            return;
+            return Ok(());
         };
         let Some((path, complete)) = self.resolve(dir, arg) else {
             let reason = Warning::ReadOutsideRepository {
@@ -326,14 +328,67 @@ impl Walk<'_> {
                 path: arg.text.clone(),
             };
             self.warn(dir, reason);
-            return;
+            return Ok(());
         };
-        match (complete, glob) {
-            (true, None) => self.add_file(path, chain),
-            (true, Some(glob)) => self.add_pattern(path, glob.to_owned(), chain),
-            // Only a prefix is known: everything under the folder it names may be read.
-            (false, _) => self.add_pattern(path, "**".to_owned(), chain),
+        // Only a prefix is known: everything under the folder it names may be read.
+        let (path, glob) = match (complete, glob) {
+            (true, Some(glob)) => literal_folders(path, glob),
+            (true, None) => (path, None),
+            (false, _) => (path, Some("**")),
+        };
+        // The read goes through any symbolic link on the path: the file (or folder) the links
+        // name is read, and changing a link changes what is read.
+        let Some(real) = links::resolve(snapshot, &path)? else {
+            self.warn(dir, Warning::BrokenLink { link: path });
+            return Ok(());
+        };
+        for link in real.links {
+            self.add_file(link, chain.clone());
         }
+        let mut targets = vec![path];
+        if real.path != targets[0] {
+            targets.push(real.path);
+        }
+        for target in targets {
+            match glob {
+                None => self.add_file(target, chain.clone()),
+                Some(glob) => self.add_pattern(target, glob.to_owned(), chain.clone()),
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds the root's own inputs that are symbolic links (automatic variable files, the lock
+    /// file, the target's `var_files`): the file each names, and the links on the way.
+    fn add_root_inputs(&mut self, snapshot: &dyn Snapshot, var_files: &[String]) -> Result<()> {
+        let root = self.root.clone();
+        let mut inputs: Vec<String> = snapshot
+            .list(&root)?
+            .into_iter()
+            .filter(|(name, kind)| *kind == EntryKind::Symlink && is_root_input(name))
+            .filter_map(|(name, _)| join(&root, &name))
+            .collect();
+        for file in var_files {
+            // One that leaves the repository is outside every diff: nothing to route.
+            if let Some(path) = join(&root, file) {
+                self.add_file(path.clone(), Chain::default());
+                inputs.push(path);
+            }
+        }
+        for path in inputs {
+            let Some(real) = links::resolve(snapshot, &path)? else {
+                self.warn(&root, Warning::BrokenLink { link: path });
+                continue;
+            };
+            let chain = Chain::default().through(Step::Link { file: path.clone() });
+            for link in real.links {
+                self.add_file(link, chain.clone());
+            }
+            if real.path != path {
+                self.add_file(real.path, chain);
+            }
+        }
+        Ok(())
     }
 
     fn add_file(&mut self, path: String, chain: Chain) {
@@ -435,6 +490,25 @@ impl Walk<'_> {
             self.deps.warnings.push(reason);
         }
     }
+}
+
+/// A `fileset` folder and pattern with the pattern's leading literal folders moved into the
+/// folder (`("m", "data/*.json")` -> `("m/data", "*.json")`), so that links there are followed.
+fn literal_folders(dir: String, glob: &str) -> (String, Option<&str>) {
+    let mut dir = dir;
+    let mut rest = glob;
+    while let Some((first, tail)) = rest.split_once('/') {
+        let literal = !first.is_empty()
+            && first != "."
+            && first != ".."
+            && !first.contains(['*', '?', '[', '{', '\\']);
+        let Some(joined) = literal.then(|| join(&dir, first)).flatten() else {
+            break;
+        };
+        dir = joined;
+        rest = tail;
+    }
+    (dir, Some(rest))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -678,7 +752,8 @@ resource "aws_instance" "nat" {
         assert_eq!(
             patterns,
             [
-                ("modules/app", "policies/*.json"),
+                // The pattern's literal folders move into the folder (links there are followed).
+                ("modules/app/policies", "*.json"),
                 ("modules/app/env", "**")
             ]
         );
@@ -1060,6 +1135,50 @@ locals {
             chain_text(&deps, "main.tf").as_deref(),
             Some("module \"top\" (envs/prod/main.tf:4)")
         );
+    }
+
+    #[test]
+    fn reads_and_variable_files_follow_symbolic_links() {
+        use crate::terraform::links::tests::LinkedSnapshot;
+        let repo = LinkedSnapshot {
+            files: MemorySnapshot::new([
+                (
+                    "envs/prod/main.tf",
+                    "locals {\n  a = file(\"${path.module}/data/cfg.json\")\n  \
+                     b = fileset(path.module, \"data/*.json\")\n}\n",
+                ),
+                ("shared/data/cfg.json", "{}"),
+                ("envs/common/terraform.tfvars", ""),
+                ("envs/common/prod.tfvars", ""),
+            ]),
+            links: vec![
+                ("envs/prod/data", "../../shared/data"),
+                ("envs/prod/terraform.tfvars", "../common/terraform.tfvars"),
+                ("envs/prod/prod.tfvars", "../common/prod.tfvars"),
+                ("envs/prod/out.tfvars", "../../../outside.tfvars"),
+            ],
+        };
+        let var_files = ["prod.tfvars".to_owned(), "out.tfvars".to_owned()];
+        let deps =
+            analyze_with(&repo, "envs/prod", &var_files, &mut ParseCache::default()).unwrap();
+        assert_eq!(
+            deps.warnings,
+            [Warning::BrokenLink {
+                link: "envs/prod/out.tfvars".into()
+            }]
+        );
+        assert_eq!(
+            chain_text(&deps, "shared/data/cfg.json").as_deref(),
+            Some("file() (envs/prod/main.tf:2)")
+        );
+        assert!(deps.affects("shared/data/new.json").is_some(), "fileset");
+        assert!(deps.affects("envs/prod/data").is_some(), "the link itself");
+        assert_eq!(
+            chain_text(&deps, "envs/common/terraform.tfvars").as_deref(),
+            Some("symlink (envs/prod/terraform.tfvars)")
+        );
+        assert!(deps.affects("envs/common/prod.tfvars").is_some());
+        assert!(deps.affects("envs/prod/out.tfvars").is_some());
     }
 
     #[test]

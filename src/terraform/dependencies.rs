@@ -173,7 +173,7 @@ pub(crate) fn is_configuration_file(name: &str) -> bool {
 /// Whether `plan` reads `name` from the root directory besides its configuration: the variable
 /// files it loads on its own and the dependency lock file. (The target's `var_files` are
 /// added by name.)
-fn is_root_input(name: &str) -> bool {
+pub(crate) fn is_root_input(name: &str) -> bool {
     matches!(
         name,
         "terraform.tfvars" | "terraform.tfvars.json" | ".terraform.lock.hcl"
