@@ -156,7 +156,7 @@ impl Walk<'_> {
             if kind == EntryKind::Dir || !is_configuration_file(&name) {
                 continue;
             }
-            let is_json = name.ends_with(".tf.json");
+            let is_json = name.ends_with(".json");
             let file = join(dir, &name).unwrap_or(name);
             let content = if kind == EntryKind::Symlink {
                 // A linked file is loaded as if it were in `dir`; its target is an input too.
@@ -1087,6 +1087,12 @@ locals {
             ("modules/app/.hidden.tf", String::new()),
             ("modules/app/main.tf~", String::new()),
             ("modules/app/#main.tf#", String::new()),
+            // OpenTofu (`binary: tofu`) also loads `.tofu` files.
+            (
+                "modules/app/main.tofu",
+                "module \"t\" {\n  source = \"./t\"\n}\n".to_owned(),
+            ),
+            ("modules/app/t/main.tofu.json", "{}".to_owned()),
             ("main.tf", String::new()),
             ("README.md", String::new()),
             ("terraform.tfvars", String::new()),
@@ -1108,6 +1114,8 @@ locals {
             "envs/prod/.terraform.lock.hcl",
             "modules/app/main.tf",
             "modules/app/outputs.tf.json",
+            "modules/app/main.tofu",
+            "modules/app/t/main.tofu.json",
             "main.tf",
         ] {
             assert!(deps.affects(counted).is_some(), "{counted} is read");

@@ -3,11 +3,13 @@
 //! does this changed path change the root, and why.
 //!
 //! Membership rules live here and only here. A module directory contributes what Terraform's
-//! loader reads from it: its own top-level `*.tf` and `*.tf.json` files (not subfolders, and
-//! not the names the loader ignores: hidden files, `*~` and `#*#` editor files). The root's
-//! directory also contributes what `plan` reads beside the configuration: `terraform.tfvars`,
-//! `terraform.tfvars.json`, `*.auto.tfvars`, `*.auto.tfvars.json` and `.terraform.lock.hcl`.
-//! Templates and scripts count only when a file function names them (files and patterns). A
+//! loader reads from it: its own top-level `*.tf` and `*.tf.json` files, and OpenTofu's `*.tofu`
+//! and `*.tofu.json` (not subfolders, and not the names the loader ignores: hidden files, `*~`
+//! and `#*#` editor files). The root's directory also contributes what `plan` reads beside the
+//! configuration: `terraform.tfvars`, `terraform.tfvars.json`, `*.auto.tfvars`,
+//! `*.auto.tfvars.json` and `.terraform.lock.hcl`; symbolic links among these bring in what
+//! they name (the analysis adds it). Templates and scripts count only when a file function
+//! names them (files and patterns). A
 //! fallback is the "we do not know" case and holds every file under its folder, recursively,
 //! except `.terraform/` (downloaded providers and modules) and `*.tfstate*` (state), which are
 //! Terraform's output, not its input. This file must not read a snapshot or parse anything.
@@ -162,12 +164,16 @@ impl RootDependencies {
 }
 
 /// Whether Terraform's loader reads `name` as configuration from a module directory: `*.tf`
-/// and `*.tf.json`, minus the names it ignores (hidden files and editor leftovers).
+/// and `*.tf.json` (and OpenTofu's `*.tofu` and `*.tofu.json`, for `binary: tofu`), minus the
+/// names it ignores (hidden files and editor leftovers).
 pub(crate) fn is_configuration_file(name: &str) -> bool {
     let ignored = name.starts_with('.')
         || name.ends_with('~')
         || (name.len() > 1 && name.starts_with('#') && name.ends_with('#'));
-    !ignored && (name.ends_with(".tf") || name.ends_with(".tf.json"))
+    !ignored
+        && [".tf", ".tf.json", ".tofu", ".tofu.json"]
+            .iter()
+            .any(|ext| name.ends_with(ext))
 }
 
 /// Whether `plan` reads `name` from the root directory besides its configuration: the variable
