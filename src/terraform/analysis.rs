@@ -181,7 +181,8 @@ impl Walk<'_> {
                 }
             }
             for read in &facts.reads {
-                self.resolve_read(snapshot, dir, &file, read)?;
+                let outer = self.chain_of(dir);
+                self.resolve_read(snapshot, dir, &file, read, &outer)?;
             }
         }
         Ok(reached)
@@ -294,14 +295,17 @@ impl Walk<'_> {
         Ok(Some(target))
     }
 
+    /// Resolves one read of `file` (a configuration file of module `dir`, or a template it
+    /// renders), whose own chain is `outer`.
     fn resolve_read(
         &mut self,
         snapshot: &dyn Snapshot,
         dir: &str,
         file: &str,
         read: &FileRead,
+        outer: &Chain,
     ) -> Result<()> {
-        let chain = self.chain_of(dir).through(Step::Read {
+        let chain = outer.through(Step::Read {
             function: read.function.clone(),
             file: file.to_owned(),
             line: read.line,
@@ -345,6 +349,9 @@ impl Walk<'_> {
         for link in real.links {
             self.add_file(link, chain.clone());
         }
+        if read.function == "templatefile" && glob.is_none() {
+            self.template_reads(snapshot, dir, &real.path, &chain)?;
+        }
         let mut targets = vec![path];
         if real.path != targets[0] {
             targets.push(real.path);
@@ -354,6 +361,37 @@ impl Walk<'_> {
                 None => self.add_file(target, chain.clone()),
                 Some(glob) => self.add_pattern(target, glob.to_owned(), chain.clone()),
             }
+        }
+        Ok(())
+    }
+
+    /// The reads inside the template `template` that `templatefile()` renders (`chain`): a
+    /// template may call `file()` and friends, with paths relative to the working directory.
+    /// A template that is missing, not UTF-8 or not a valid template makes Terraform fail, so
+    /// it reads nothing more.
+    fn template_reads(
+        &mut self,
+        snapshot: &dyn Snapshot,
+        dir: &str,
+        template: &str,
+        chain: &Chain,
+    ) -> Result<()> {
+        let Some(bytes) = snapshot.read(template)? else {
+            return Ok(());
+        };
+        let Ok(text) = std::str::from_utf8(&bytes) else {
+            return Ok(());
+        };
+        // Every file function's name contains `file`: most templates need no parse.
+        if !text.contains("file") {
+            return Ok(());
+        }
+        let Ok(reads) = hcl_file::template_reads(text) else {
+            return Ok(());
+        };
+        // Terraform refuses `templatefile` inside a template, so this never recurses.
+        for read in reads.iter().filter(|r| r.function != "templatefile") {
+            self.resolve_read(snapshot, dir, template, read, chain)?;
         }
         Ok(())
     }
@@ -1187,6 +1225,37 @@ locals {
         );
         assert!(deps.affects("envs/common/prod.tfvars").is_some());
         assert!(deps.affects("envs/prod/out.tfvars").is_some());
+    }
+
+    #[test]
+    fn reads_inside_a_rendered_template_are_followed() {
+        let repo = MemorySnapshot::new([
+            (
+                "envs/prod/main.tf",
+                "module \"vm\" {\n  source = \"../../modules/vm\"\n}\n",
+            ),
+            (
+                "modules/vm/main.tf",
+                "locals {\n  u = templatefile(\"${path.module}/init.tpl\", {})\n}\n",
+            ),
+            (
+                "modules/vm/init.tpl",
+                "#!/bin/sh\n${file(\"scripts/setup.sh\")}\n${file(var_path)}\n",
+            ),
+        ]);
+        let deps = analyze(&repo, "envs/prod").unwrap();
+        assert_eq!(
+            chain_text(&deps, "envs/prod/scripts/setup.sh").as_deref(),
+            Some(
+                "file() (modules/vm/init.tpl:2) -> templatefile() (modules/vm/main.tf:2) -> \
+                 module \"vm\" (envs/prod/main.tf:1)"
+            )
+        );
+        // A read through a template variable may read anything.
+        assert!(matches!(
+            &deps.warnings[..],
+            [Warning::UnknownRead { file, line: 3, .. }] if file == "modules/vm/init.tpl"
+        ));
     }
 
     #[test]

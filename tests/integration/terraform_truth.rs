@@ -196,6 +196,18 @@ fn layouts() -> Vec<Layout> {
             .file("envs/common/terraform.tfvars", "a = \"1\"\n")
             .file("envs/common/x.auto.tfvars", "b = \"1\"\n")
             .file("envs/common/linked.tfvars", "c = \"1\"\n"),
+        Layout::new("a template that reads files", "envs/prod")
+            .file("envs/prod/main.tf", &module("vm", "../../modules/vm"))
+            .file("envs/prod/scripts/setup.sh", "echo setup\n")
+            .file("envs/prod/scripts/other.sh", "echo other\n")
+            .file(
+                "modules/vm/main.tf",
+                &output("user_data", "templatefile(\"${path.module}/init.tpl\", { name = \"vm\" })"),
+            )
+            .file(
+                "modules/vm/init.tpl",
+                "#!/bin/sh\n# ${name}\n${file(\"scripts/setup.sh\")}\n%{ for k in [\"a\"] }${filemd5(\"scripts/setup.sh\")}%{ endfor }\n",
+            ),
         Layout::new("JSON configuration and the file-function family", "svc")
             .file(
                 "svc/main.tf.json",
