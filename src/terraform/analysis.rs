@@ -1,7 +1,8 @@
 //! Walks the module graph of one Terraform root through a [`Snapshot`]: parses the top-level
 //! `.tf` and `.tf.json` files of the root and of every local module it reaches, follows local
-//! `source`s breadth first (so each module keeps its shortest call chain), resolves file reads,
-//! and detects module cycles. Symlinked configuration files and module folders are loaded from
+//! `source`s breadth first (so each module keeps its shortest call chain), resolves file reads
+//! (also those of the templates `templatefile()` renders), and detects module cycles.
+//! Symlinked configuration files, module folders, read files and variable files are loaded from
 //! their targets, and both the links and the targets count (see `links`).
 //!
 //! It errs one way only. Whatever it cannot follow (a file that does not parse, a source that
@@ -349,8 +350,25 @@ impl Walk<'_> {
         for link in real.links {
             self.add_file(link, chain.clone());
         }
-        if read.function == "templatefile" && glob.is_none() {
-            self.template_reads(snapshot, dir, &real.path, &chain)?;
+        if read.function == "templatefile" {
+            let templates = match glob {
+                None => vec![real.path.clone()],
+                // Which template is not known: any file of the folder may be it.
+                Some(_) => snapshot.walk(&real.path)?,
+            };
+            if templates.len() > MAX_TEMPLATES {
+                let reason = Warning::UnknownRead {
+                    file: file.to_owned(),
+                    line: read.line,
+                    function: read.function.clone(),
+                };
+                // Too many candidates to read them all: any of them may read anything.
+                self.warn_everywhere(dir, reason);
+            } else {
+                for template in templates {
+                    self.template_reads(snapshot, dir, &template, &chain)?;
+                }
+            }
         }
         let mut targets = vec![path];
         if real.path != targets[0] {
@@ -529,6 +547,10 @@ impl Walk<'_> {
         }
     }
 }
+
+/// The most files a `templatefile()` whose template is not known is read through; beyond this
+/// the reads of its templates are unknown and the root counts every path.
+const MAX_TEMPLATES: usize = 1000;
 
 /// A `fileset` folder and pattern with the pattern's leading literal folders moved into the
 /// folder (`("m", "data/*.json")` -> `("m/data", "*.json")`), so that links there are followed.
@@ -1256,6 +1278,23 @@ locals {
             &deps.warnings[..],
             [Warning::UnknownRead { file, line: 3, .. }] if file == "modules/vm/init.tpl"
         ));
+    }
+
+    #[test]
+    fn an_unknown_template_is_any_file_of_its_folder() {
+        let repo = MemorySnapshot::new([
+            (
+                "root/main.tf",
+                "locals {\n  u = templatefile(\"tpl/${var.os}.tpl\", {})\n}\n",
+            ),
+            ("root/tpl/linux.tpl", "${file(\"scripts/linux.sh\")}"),
+            ("root/tpl/sub/win.tpl", "${filebase64(\"scripts/win.ps1\")}"),
+        ]);
+        let deps = analyze(&repo, "root").unwrap();
+        assert!(deps.warnings.is_empty(), "{:?}", deps.warnings);
+        assert!(deps.affects("root/scripts/linux.sh").is_some());
+        assert!(deps.affects("root/scripts/win.ps1").is_some());
+        assert_eq!(deps.affects("root/scripts/mac.sh"), None);
     }
 
     #[test]
