@@ -974,21 +974,18 @@ fn service_input(s: usize, path: &str) -> bool {
 }
 
 /// Whether a change of `path` changes root `r`, by the module graph of the head commit or (not
-/// `head`) the base commit: a file under the root or a module it reaches, except Terraform's
-/// output (`.terraform/`, state).
+/// `head`) the base commit: a top-level `.tf` file of the root or of a module it reaches, the
+/// root's `terraform.tfvars` and lock file, and the `x.tpl` of a reached module that reads it
+/// (issue 11: not READMEs, subfolders or Terraform's output).
 fn root_input(r: usize, head: bool, path: &str) -> bool {
-    let dirs =
-        std::iter::once(root_dir(r)).chain(root_closure(r, head).into_iter().map(module_dir));
-    for dir in dirs {
-        let Some(rel) = path.strip_prefix(&dir).and_then(|p| p.strip_prefix('/')) else {
-            continue;
-        };
-        let name = rel.rsplit('/').next().unwrap_or(rel);
-        if !rel.split('/').any(|s| s == ".terraform") && !name.contains(".tfstate") {
-            return true;
-        }
+    let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+    let configuration = name.ends_with(".tf") || name.ends_with(".tf.json");
+    if dir == root_dir(r) {
+        return configuration || matches!(name, "terraform.tfvars" | ".terraform.lock.hcl");
     }
-    false
+    root_closure(r, head)
+        .into_iter()
+        .any(|m| dir == module_dir(m) && (configuration || (name == "x.tpl" && has_template(m))))
 }
 
 /// 10 `ecs-service` targets routed by their builds, 20 `terraform` targets by their roots; no

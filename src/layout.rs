@@ -74,10 +74,17 @@ pub fn discover(
     let mut called: BTreeSet<String> = BTreeSet::new();
     for root in &candidates {
         let deps = crate::terraform::analyze(snapshot, root)?;
+        // The analysis spells the top folder `""`; candidates spell it `.`.
         called.extend(
             deps.modules
                 .iter()
-                .map(|m| m.dir.clone())
+                .map(|m| {
+                    if m.dir.is_empty() {
+                        ".".to_owned()
+                    } else {
+                        m.dir.clone()
+                    }
+                })
                 .filter(|d| d != root),
         );
     }
@@ -209,6 +216,19 @@ mod tests {
             config.targets["infra-prod"].root.as_deref(),
             Some("terraform/environments/prod")
         );
+    }
+
+    #[test]
+    fn the_top_folder_is_a_root_unless_a_root_calls_it() {
+        let example = "provider \"aws\" {}\nmodule \"this\" {\n  source = \"../../\"\n}\n";
+        let top = ("main.tf", "provider \"aws\" {}\n");
+        let alone = discover(&MemorySnapshot::new([top]), &|_| true, "main").unwrap();
+        let roots: Vec<Option<&str>> = alone.targets.values().map(|t| t.root.as_deref()).collect();
+        assert_eq!(roots, [Some(".")]);
+        let called = MemorySnapshot::new([top, ("examples/complete/main.tf", example)]);
+        let config = discover(&called, &|_| true, "main").unwrap();
+        let roots: Vec<Option<&str>> = config.targets.values().map(|t| t.root.as_deref()).collect();
+        assert_eq!(roots, [Some("examples/complete")]);
     }
 }
 

@@ -197,11 +197,11 @@ pub fn router(
         if let TargetSettings::Terraform {
             root,
             analyze_root: true,
-            ..
+            deploy,
         } = &target.settings
         {
             let mut read = |tree: &GitSnapshot| -> Result<RootDependencies> {
-                crate::terraform::analyze_with(tree, root, &mut parsed)
+                crate::terraform::analyze_with(tree, root, &deploy.var_files, &mut parsed)
             };
             let head_deps = read(&head_tree)?;
             let base_deps = base_tree.as_ref().map(&mut read).transpose()?;

@@ -1,7 +1,8 @@
 //! Walks the module graph of one Terraform root through a [`Snapshot`]: parses the top-level
 //! `.tf` and `.tf.json` files of the root and of every local module it reaches, follows local
-//! `source`s breadth first (so each module keeps its shortest call chain), resolves file reads,
-//! and detects module cycles. Symlinked configuration files and module folders are loaded from
+//! `source`s breadth first (so each module keeps its shortest call chain), resolves file reads
+//! (also those of the templates `templatefile()` renders), and detects module cycles.
+//! Symlinked configuration files, module folders, read files and variable files are loaded from
 //! their targets, and both the links and the targets count (see `links`).
 //!
 //! It errs one way only. Whatever it cannot follow (a file that does not parse, a source that
@@ -14,7 +15,10 @@
 use std::collections::{BTreeSet, HashMap, VecDeque};
 
 use super::chain::{Chain, Step};
-use super::dependencies::{Fallback, FileInput, FilePattern, ModuleDir, RootDependencies};
+use super::dependencies::{
+    is_configuration_file, is_root_input, Fallback, FileInput, FilePattern, ModuleDir,
+    RootDependencies,
+};
 use super::facts::{FileFacts, FileRead, ModuleCall, PathArg, PathBase, ReadTarget, SyntaxError};
 use super::links;
 use super::repo_path::{join, parent};
@@ -24,12 +28,13 @@ use super::{hcl_file, json_file};
 use crate::error::Result;
 use crate::snapshot::{EntryKind, Snapshot};
 
-/// What `root` (a directory of the repository, `""` for its top) depends on in `snapshot`.
+/// What `root` (a directory of the repository; `""`, `.` or `./` for its top) depends on in
+/// `snapshot`.
 ///
 /// Errors only when the snapshot itself cannot be read; everything about the configuration
 /// that cannot be followed is a warning with a fallback in the result.
 pub fn analyze(snapshot: &dyn Snapshot, root: &str) -> Result<RootDependencies> {
-    analyze_with(snapshot, root, &mut ParseCache::default())
+    analyze_with(snapshot, root, &[], &mut ParseCache::default())
 }
 
 /// Parsed configuration files by syntax and content. The analyses of one run share it: roots
@@ -63,13 +68,17 @@ impl ParseCache {
     }
 }
 
-/// [`analyze`], reusing (and filling) `cache`.
+/// [`analyze`] for a root deployed with `var_files` (the target's `-var-file`s, relative to
+/// the root, each an input of the root), reusing (and filling) `cache`.
 pub fn analyze_with(
     snapshot: &dyn Snapshot,
     root: &str,
+    var_files: &[String],
     cache: &mut ParseCache,
 ) -> Result<RootDependencies> {
-    let root = root.trim_matches('/').to_owned();
+    // Configuration spells the top `.`; repository paths spell it `""`. Cleaning here, where
+    // paths are compared, keeps every spelling of one folder the same folder.
+    let root = join("", root).unwrap_or_else(|| root.trim_matches('/').to_owned());
     let mut walk = Walk {
         cache,
         root: root.clone(),
@@ -88,6 +97,7 @@ pub fn analyze_with(
         }
     }
     walk.detect_cycles();
+    walk.add_root_inputs(snapshot, var_files)?;
     Ok(walk.deps)
 }
 
@@ -144,10 +154,10 @@ impl Walk<'_> {
         let mut reached = Vec::new();
         for (name, kind) in snapshot.list(dir)? {
             // Terraform loads only the top-level files of a module directory.
-            let is_json = name.ends_with(".tf.json");
-            if kind == EntryKind::Dir || !(is_json || name.ends_with(".tf")) {
+            if kind == EntryKind::Dir || !is_configuration_file(&name) {
                 continue;
             }
+            let is_json = name.ends_with(".json");
             let file = join(dir, &name).unwrap_or(name);
             let content = if kind == EntryKind::Symlink {
                 // A linked file is loaded as if it were in `dir`; its target is an input too.
@@ -172,7 +182,8 @@ impl Walk<'_> {
                 }
             }
             for read in &facts.reads {
-                self.resolve_read(dir, &file, read);
+                let outer = self.chain_of(dir);
+                self.resolve_read(snapshot, dir, &file, read, &outer)?;
             }
         }
         Ok(reached)
@@ -263,9 +274,10 @@ impl Walk<'_> {
             return Ok(None);
         }
         let chain = self.chain_of(dir).through(step);
-        let has_configuration = snapshot.list(&target)?.iter().any(|(name, kind)| {
-            *kind != EntryKind::Dir && (name.ends_with(".tf") || name.ends_with(".tf.json"))
-        });
+        let has_configuration = snapshot
+            .list(&target)?
+            .iter()
+            .any(|(name, kind)| *kind != EntryKind::Dir && is_configuration_file(name));
         if !has_configuration {
             // Still a dependency: the folder may gain its files in a later commit of the
             // range, and `terraform init` fails until it does.
@@ -284,8 +296,17 @@ impl Walk<'_> {
         Ok(Some(target))
     }
 
-    fn resolve_read(&mut self, dir: &str, file: &str, read: &FileRead) {
-        let chain = self.chain_of(dir).through(Step::Read {
+    /// Resolves one read of `file` (a configuration file of module `dir`, or a template it
+    /// renders), whose own chain is `outer`.
+    fn resolve_read(
+        &mut self,
+        snapshot: &dyn Snapshot,
+        dir: &str,
+        file: &str,
+        read: &FileRead,
+        outer: &Chain,
+    ) -> Result<()> {
+        let chain = outer.through(Step::Read {
             function: read.function.clone(),
             file: file.to_owned(),
             line: read.line,
@@ -302,7 +323,7 @@ impl Walk<'_> {
             };
             // A path from a variable or a local may point anywhere in the repository.
             self.warn_everywhere(dir, reason);
-            return;
+            return Ok(());
         };
         let Some((path, complete)) = self.resolve(dir, arg) else {
             let reason = Warning::ReadOutsideRepository {
@@ -312,14 +333,118 @@ impl Walk<'_> {
                 path: arg.text.clone(),
             };
             self.warn(dir, reason);
-            return;
+            return Ok(());
         };
-        match (complete, glob) {
-            (true, None) => self.add_file(path, chain),
-            (true, Some(glob)) => self.add_pattern(path, glob.to_owned(), chain),
-            // Only a prefix is known: everything under the folder it names may be read.
-            (false, _) => self.add_pattern(path, "**".to_owned(), chain),
+        // Only a prefix is known: everything under the folder it names may be read.
+        let (path, glob) = match (complete, glob) {
+            (true, Some(glob)) => literal_folders(path, glob),
+            (true, None) => (path, None),
+            (false, _) => (path, Some("**")),
+        };
+        // The read goes through any symbolic link on the path: the file (or folder) the links
+        // name is read, and changing a link changes what is read.
+        let Some(real) = links::resolve(snapshot, &path)? else {
+            self.warn(dir, Warning::BrokenLink { link: path });
+            return Ok(());
+        };
+        for link in real.links {
+            self.add_file(link, chain.clone());
         }
+        if read.function == "templatefile" {
+            let templates = match glob {
+                None => vec![real.path.clone()],
+                // Which template is not known: any file of the folder may be it.
+                Some(_) => snapshot.walk(&real.path)?,
+            };
+            if templates.len() > MAX_TEMPLATES {
+                let reason = Warning::UnknownRead {
+                    file: file.to_owned(),
+                    line: read.line,
+                    function: read.function.clone(),
+                };
+                // Too many candidates to read them all: any of them may read anything.
+                self.warn_everywhere(dir, reason);
+            } else {
+                for template in templates {
+                    self.template_reads(snapshot, dir, &template, &chain)?;
+                }
+            }
+        }
+        let mut targets = vec![path];
+        if real.path != targets[0] {
+            targets.push(real.path);
+        }
+        for target in targets {
+            match glob {
+                None => self.add_file(target, chain.clone()),
+                Some(glob) => self.add_pattern(target, glob.to_owned(), chain.clone()),
+            }
+        }
+        Ok(())
+    }
+
+    /// The reads inside the template `template` that `templatefile()` renders (`chain`): a
+    /// template may call `file()` and friends, with paths relative to the working directory.
+    /// A template that is missing, not UTF-8 or not a valid template makes Terraform fail, so
+    /// it reads nothing more.
+    fn template_reads(
+        &mut self,
+        snapshot: &dyn Snapshot,
+        dir: &str,
+        template: &str,
+        chain: &Chain,
+    ) -> Result<()> {
+        let Some(bytes) = snapshot.read(template)? else {
+            return Ok(());
+        };
+        let Ok(text) = std::str::from_utf8(&bytes) else {
+            return Ok(());
+        };
+        // Every file function's name contains `file`: most templates need no parse.
+        if !text.contains("file") {
+            return Ok(());
+        }
+        let Ok(reads) = hcl_file::template_reads(text) else {
+            return Ok(());
+        };
+        // Terraform refuses `templatefile` inside a template, so this never recurses.
+        for read in reads.iter().filter(|r| r.function != "templatefile") {
+            self.resolve_read(snapshot, dir, template, read, chain)?;
+        }
+        Ok(())
+    }
+
+    /// Adds the root's own inputs that are symbolic links (automatic variable files, the lock
+    /// file, the target's `var_files`): the file each names, and the links on the way.
+    fn add_root_inputs(&mut self, snapshot: &dyn Snapshot, var_files: &[String]) -> Result<()> {
+        let root = self.root.clone();
+        let mut inputs: Vec<String> = snapshot
+            .list(&root)?
+            .into_iter()
+            .filter(|(name, kind)| *kind == EntryKind::Symlink && is_root_input(name))
+            .filter_map(|(name, _)| join(&root, &name))
+            .collect();
+        for file in var_files {
+            // One that leaves the repository is outside every diff: nothing to route.
+            if let Some(path) = join(&root, file) {
+                self.add_file(path.clone(), Chain::default());
+                inputs.push(path);
+            }
+        }
+        for path in inputs {
+            let Some(real) = links::resolve(snapshot, &path)? else {
+                self.warn(&root, Warning::BrokenLink { link: path });
+                continue;
+            };
+            let chain = Chain::default().through(Step::Link { file: path.clone() });
+            for link in real.links {
+                self.add_file(link, chain.clone());
+            }
+            if real.path != path {
+                self.add_file(real.path, chain);
+            }
+        }
+        Ok(())
     }
 
     fn add_file(&mut self, path: String, chain: Chain) {
@@ -423,6 +548,29 @@ impl Walk<'_> {
     }
 }
 
+/// The most files a `templatefile()` whose template is not known is read through; beyond this
+/// the reads of its templates are unknown and the root counts every path.
+const MAX_TEMPLATES: usize = 1000;
+
+/// A `fileset` folder and pattern with the pattern's leading literal folders moved into the
+/// folder (`("m", "data/*.json")` -> `("m/data", "*.json")`), so that links there are followed.
+fn literal_folders(dir: String, glob: &str) -> (String, Option<&str>) {
+    let mut dir = dir;
+    let mut rest = glob;
+    while let Some((first, tail)) = rest.split_once('/') {
+        let literal = !first.is_empty()
+            && first != "."
+            && first != ".."
+            && !first.contains(['*', '?', '[', '{', '\\']);
+        let Some(joined) = literal.then(|| join(&dir, first)).flatten() else {
+            break;
+        };
+        dir = joined;
+        rest = tail;
+    }
+    (dir, Some(rest))
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mark {
     New,
@@ -515,11 +663,11 @@ resource "aws_instance" "nat" {
         ]);
         let mut cache = ParseCache::default();
         for root in ["envs/a", "envs/b", "envs/a", "envs/b"] {
-            let cached = analyze_with(&repo, root, &mut cache).unwrap();
+            let cached = analyze_with(&repo, root, &[], &mut cache).unwrap();
             let fresh = analyze(&repo, root).unwrap();
             assert_eq!(format!("{cached:?}"), format!("{fresh:?}"));
         }
-        let b = analyze_with(&repo, "envs/b", &mut cache).unwrap();
+        let b = analyze_with(&repo, "envs/b", &[], &mut cache).unwrap();
         assert!(b.affects("modules/n/t.tpl").is_some());
         assert_eq!(b.warnings.len(), 1, "{:?}", b.warnings);
     }
@@ -569,7 +717,9 @@ resource "aws_instance" "nat" {
         let repo = repository();
         for root in [PROD, STAGING] {
             let deps = analyze(&repo, root).unwrap();
-            let chain = deps.affects("terraform/modules/network/README.md").unwrap();
+            let chain = deps
+                .affects("terraform/modules/network/variables.tf")
+                .unwrap();
             assert_eq!(
                 chain.steps,
                 [Step::Module {
@@ -587,7 +737,6 @@ resource "aws_instance" "nat" {
         for counted in [
             "terraform/environments/prod/main.tf",
             "terraform/environments/prod/.terraform.lock.hcl",
-            "terraform/environments/prod/prod.tfvars",
             "terraform/environments/prod/new-file.tf",
         ] {
             assert_eq!(
@@ -597,6 +746,8 @@ resource "aws_instance" "nat" {
             );
         }
         for ignored in [
+            // Not a `var_files` entry of the target (none is given here), so never read.
+            "terraform/environments/prod/prod.tfvars",
             "terraform/environments/prod/.terraform/modules/modules.json",
             "terraform/environments/prod/terraform.tfstate",
             "terraform/environments/prod/terraform.tfstate.backup",
@@ -661,14 +812,15 @@ resource "aws_instance" "nat" {
         assert_eq!(
             patterns,
             [
-                ("modules/app", "policies/*.json"),
+                // The pattern's literal folders move into the folder (links there are followed).
+                ("modules/app/policies", "*.json"),
                 ("modules/app/env", "**")
             ]
         );
-        // Being in the root's folder explains it before the read through the module does.
+        // A subfolder of the root is not configuration: the read explains the file.
         assert_eq!(
-            deps.affects("envs/prod/config/app.json"),
-            Some(&Chain::default())
+            chain_text(&deps, "envs/prod/config/app.json").as_deref(),
+            Some("file() (modules/app/main.tf:2) -> module \"app\" (envs/prod/main.tf:1)")
         );
     }
 
@@ -953,13 +1105,223 @@ locals {
         ]);
         let deps = analyze(&repo, "").unwrap();
         assert!(deps.warnings.is_empty(), "{:?}", deps.warnings);
-        assert!(deps.affects("app/src/main.rs").is_some());
+        // Only the top folder's own configuration counts, not every file of the repository.
+        assert_eq!(deps.affects("app/src/main.rs"), None);
+        assert!(deps.affects("variables.tf").is_some());
         assert_eq!(deps.affects("terraform.tfstate"), None);
         // The deepest module folder explains a path, though the root's folder holds it too.
         assert_eq!(
             chain_text(&deps, "modules/m/main.tf").as_deref(),
             Some("module \"m\" (main.tf:1)")
         );
+    }
+
+    #[test]
+    fn only_the_files_terraform_reads_count() {
+        let call = |name: &str, source: &str| {
+            format!("module \"{name}\" {{\n  source = \"{source}\"\n}}\n")
+        };
+        let repo = MemorySnapshot::new([
+            (
+                "envs/prod/main.tf",
+                call("app", "../../modules/app") + &call("top", "../../"),
+            ),
+            ("envs/prod/terraform.tfvars", String::new()),
+            ("envs/prod/terraform.tfvars.json", String::new()),
+            ("envs/prod/a.auto.tfvars", String::new()),
+            ("envs/prod/b.auto.tfvars.json", String::new()),
+            ("envs/prod/prod.tfvars", String::new()),
+            ("envs/shared.tfvars", String::new()),
+            ("envs/prod/other.tfvars", String::new()),
+            ("envs/prod/.terraform.lock.hcl", String::new()),
+            ("envs/prod/README.md", String::new()),
+            ("envs/prod/.terraform/modules/modules.json", String::new()),
+            ("envs/prod/templates/unused.tpl", String::new()),
+            ("modules/app/main.tf", String::new()),
+            ("modules/app/outputs.tf.json", "{}".to_owned()),
+            ("modules/app/README.md", String::new()),
+            ("modules/app/CHANGELOG.md", String::new()),
+            ("modules/app/examples/simple/main.tf", String::new()),
+            ("modules/app/.terraform.lock.hcl", String::new()),
+            ("modules/app/terraform.tfvars", String::new()),
+            ("modules/app/.hidden.tf", String::new()),
+            ("modules/app/main.tf~", String::new()),
+            ("modules/app/#main.tf#", String::new()),
+            // OpenTofu (`binary: tofu`) also loads `.tofu` files.
+            (
+                "modules/app/main.tofu",
+                "module \"t\" {\n  source = \"./t\"\n}\n".to_owned(),
+            ),
+            ("modules/app/t/main.tofu.json", "{}".to_owned()),
+            ("main.tf", String::new()),
+            ("README.md", String::new()),
+            ("terraform.tfvars", String::new()),
+            ("app/src/main.rs", String::new()),
+        ]);
+        let var_files = ["prod.tfvars".to_owned(), "../shared.tfvars".to_owned()];
+        let deps =
+            analyze_with(&repo, "envs/prod", &var_files, &mut ParseCache::default()).unwrap();
+        assert!(deps.warnings.is_empty(), "{:?}", deps.warnings);
+        for counted in [
+            "envs/prod/main.tf",
+            "envs/prod/new.tf",
+            "envs/prod/terraform.tfvars",
+            "envs/prod/terraform.tfvars.json",
+            "envs/prod/a.auto.tfvars",
+            "envs/prod/b.auto.tfvars.json",
+            "envs/prod/prod.tfvars",
+            "envs/shared.tfvars",
+            "envs/prod/.terraform.lock.hcl",
+            "modules/app/main.tf",
+            "modules/app/outputs.tf.json",
+            "modules/app/main.tofu",
+            "modules/app/t/main.tofu.json",
+            "main.tf",
+        ] {
+            assert!(deps.affects(counted).is_some(), "{counted} is read");
+        }
+        for ignored in [
+            "envs/prod/other.tfvars",
+            "envs/prod/README.md",
+            "envs/prod/.terraform/modules/modules.json",
+            "envs/prod/templates/unused.tpl",
+            "modules/app/README.md",
+            "modules/app/CHANGELOG.md",
+            "modules/app/examples/simple/main.tf",
+            "modules/app/.terraform.lock.hcl",
+            "modules/app/terraform.tfvars",
+            "modules/app/.hidden.tf",
+            "modules/app/main.tf~",
+            "modules/app/#main.tf#",
+            "README.md",
+            "terraform.tfvars",
+            "app/src/main.rs",
+        ] {
+            assert_eq!(deps.affects(ignored), None, "{ignored} is not read");
+        }
+        assert_eq!(
+            chain_text(&deps, "main.tf").as_deref(),
+            Some("module \"top\" (envs/prod/main.tf:4)")
+        );
+    }
+
+    #[test]
+    fn reads_and_variable_files_follow_symbolic_links() {
+        use crate::terraform::links::tests::LinkedSnapshot;
+        let repo = LinkedSnapshot {
+            files: MemorySnapshot::new([
+                (
+                    "envs/prod/main.tf",
+                    "locals {\n  a = file(\"${path.module}/data/cfg.json\")\n  \
+                     b = fileset(path.module, \"data/*.json\")\n}\n",
+                ),
+                ("shared/data/cfg.json", "{}"),
+                ("envs/common/terraform.tfvars", ""),
+                ("envs/common/prod.tfvars", ""),
+            ]),
+            links: vec![
+                ("envs/prod/data", "../../shared/data"),
+                ("envs/prod/terraform.tfvars", "../common/terraform.tfvars"),
+                ("envs/prod/prod.tfvars", "../common/prod.tfvars"),
+                ("envs/prod/out.tfvars", "../../../outside.tfvars"),
+            ],
+        };
+        let var_files = ["prod.tfvars".to_owned(), "out.tfvars".to_owned()];
+        let deps =
+            analyze_with(&repo, "envs/prod", &var_files, &mut ParseCache::default()).unwrap();
+        assert_eq!(
+            deps.warnings,
+            [Warning::BrokenLink {
+                link: "envs/prod/out.tfvars".into()
+            }]
+        );
+        assert_eq!(
+            chain_text(&deps, "shared/data/cfg.json").as_deref(),
+            Some("file() (envs/prod/main.tf:2)")
+        );
+        assert!(deps.affects("shared/data/new.json").is_some(), "fileset");
+        assert!(deps.affects("envs/prod/data").is_some(), "the link itself");
+        assert_eq!(
+            chain_text(&deps, "envs/common/terraform.tfvars").as_deref(),
+            Some("symlink (envs/prod/terraform.tfvars)")
+        );
+        assert!(deps.affects("envs/common/prod.tfvars").is_some());
+        assert!(deps.affects("envs/prod/out.tfvars").is_some());
+    }
+
+    #[test]
+    fn reads_inside_a_rendered_template_are_followed() {
+        let repo = MemorySnapshot::new([
+            (
+                "envs/prod/main.tf",
+                "module \"vm\" {\n  source = \"../../modules/vm\"\n}\n",
+            ),
+            (
+                "modules/vm/main.tf",
+                "locals {\n  u = templatefile(\"${path.module}/init.tpl\", {})\n}\n",
+            ),
+            (
+                "modules/vm/init.tpl",
+                "#!/bin/sh\n${file(\"scripts/setup.sh\")}\n${file(var_path)}\n",
+            ),
+        ]);
+        let deps = analyze(&repo, "envs/prod").unwrap();
+        assert_eq!(
+            chain_text(&deps, "envs/prod/scripts/setup.sh").as_deref(),
+            Some(
+                "file() (modules/vm/init.tpl:2) -> templatefile() (modules/vm/main.tf:2) -> \
+                 module \"vm\" (envs/prod/main.tf:1)"
+            )
+        );
+        // A read through a template variable may read anything.
+        assert!(matches!(
+            &deps.warnings[..],
+            [Warning::UnknownRead { file, line: 3, .. }] if file == "modules/vm/init.tpl"
+        ));
+    }
+
+    #[test]
+    fn an_unknown_template_is_any_file_of_its_folder() {
+        let repo = MemorySnapshot::new([
+            (
+                "root/main.tf",
+                "locals {\n  u = templatefile(\"tpl/${var.os}.tpl\", {})\n}\n",
+            ),
+            ("root/tpl/linux.tpl", "${file(\"scripts/linux.sh\")}"),
+            ("root/tpl/sub/win.tpl", "${filebase64(\"scripts/win.ps1\")}"),
+        ]);
+        let deps = analyze(&repo, "root").unwrap();
+        assert!(deps.warnings.is_empty(), "{:?}", deps.warnings);
+        assert!(deps.affects("root/scripts/linux.sh").is_some());
+        assert!(deps.affects("root/scripts/win.ps1").is_some());
+        assert_eq!(deps.affects("root/scripts/mac.sh"), None);
+    }
+
+    #[test]
+    fn every_spelling_of_the_repository_root_is_the_top() {
+        let repo = MemorySnapshot::new([
+            ("main.tf", "module \"m\" {\n  source = \"./modules/m\"\n}\n"),
+            ("modules/m/main.tf", ""),
+        ]);
+        for spelling in ["", ".", "./", "/"] {
+            let deps = analyze(&repo, spelling).unwrap();
+            assert_eq!(deps.root, "", "{spelling:?}");
+            assert!(
+                deps.warnings.is_empty(),
+                "{spelling:?}: {:?}",
+                deps.warnings
+            );
+            assert_eq!(
+                deps.affects("main.tf"),
+                Some(&Chain::default()),
+                "{spelling:?}"
+            );
+            assert_eq!(
+                chain_text(&deps, "modules/m/main.tf").as_deref(),
+                Some("module \"m\" (main.tf:1)"),
+                "{spelling:?}"
+            );
+        }
     }
 
     #[test]

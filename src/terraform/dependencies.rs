@@ -2,17 +2,22 @@
 //! patterns it depends on, the folders it falls back to, and the question routing asks of it:
 //! does this changed path change the root, and why.
 //!
-//! Membership rules live here and only here. A module directory holds every file under it,
-//! recursively (Terraform loads only its top-level `.tf` files, but templates and scripts in
-//! subfolders are read by them, and the issue asks for "any file of a local module"), except
-//! `.terraform/` (downloaded providers and modules) and `*.tfstate*` (state), which are
-//! Terraform's output, not its input. `.terraform.lock.hcl` is input and counts. This file must
-//! not read a snapshot or parse anything.
+//! Membership rules live here and only here. A module directory contributes what Terraform's
+//! loader reads from it: its own top-level `*.tf` and `*.tf.json` files, and OpenTofu's `*.tofu`
+//! and `*.tofu.json` (not subfolders, and not the names the loader ignores: hidden files, `*~`
+//! and `#*#` editor files). The root's directory also contributes what `plan` reads beside the
+//! configuration: `terraform.tfvars`, `terraform.tfvars.json`, `*.auto.tfvars`,
+//! `*.auto.tfvars.json` and `.terraform.lock.hcl`; symbolic links among these bring in what
+//! they name (the analysis adds it). Templates and scripts count only when a file function
+//! names them (files and patterns). A
+//! fallback is the "we do not know" case and holds every file under its folder, recursively,
+//! except `.terraform/` (downloaded providers and modules) and `*.tfstate*` (state), which are
+//! Terraform's output, not its input. This file must not read a snapshot or parse anything.
 
 use globset::{GlobBuilder, GlobMatcher};
 
 use super::chain::Chain;
-use super::repo_path::strip_dir;
+use super::repo_path::{parent, strip_dir};
 use super::warning::Warning;
 
 /// A module directory: the root itself (empty chain) or a local module it reaches.
@@ -77,7 +82,7 @@ pub struct Fallback {
 /// Everything one Terraform root depends on.
 #[derive(Debug, Clone, Default)]
 pub struct RootDependencies {
-    /// The root directory, as given (without a trailing `/`).
+    /// The root directory as a repository path (`""` for the top of the repository).
     pub root: String,
     /// The root first, then the local modules it reaches, nearest first.
     pub modules: Vec<ModuleDir>,
@@ -115,14 +120,13 @@ impl RootDependencies {
     }
 
     /// Why a change of `path` changes the root. Of several reasons the most specific wins:
-    /// the deepest module directory holding the path (a module nested in its caller's folder
-    /// is named, not just the caller), else a file read by name, else the file pattern with
-    /// the shortest chain; a fallback only when nothing else applies.
+    /// the module directory whose configuration the path is, else a file read by name, else
+    /// the file pattern with the shortest chain; a fallback only when nothing else applies.
     pub fn explain(&self, path: &str) -> Option<Affected<'_>> {
         let module = self
             .modules
             .iter()
-            .filter(|m| in_module_dir(&m.dir, path))
+            .filter(|m| in_module_dir(&m.dir, m.dir == self.root, path))
             .max_by_key(|m| (m.dir.len(), std::cmp::Reverse(m.chain.steps.len())))
             .map(Affected::Module);
         let file = || {
@@ -141,7 +145,7 @@ impl RootDependencies {
         let fallback = || {
             self.fallbacks
                 .iter()
-                .find(|f| in_module_dir(&f.dir, path))
+                .find(|f| under_folder(&f.dir, path))
                 .map(Affected::Fallback)
         };
         module.or_else(file).or_else(pattern).or_else(fallback)
@@ -159,13 +163,46 @@ impl RootDependencies {
     }
 }
 
-/// Whether `path` is one of the files a module directory contributes.
-fn in_module_dir(dir: &str, path: &str) -> bool {
+/// Whether Terraform's loader reads `name` as configuration from a module directory: `*.tf`
+/// and `*.tf.json` (and OpenTofu's `*.tofu` and `*.tofu.json`, for `binary: tofu`), minus the
+/// names it ignores (hidden files and editor leftovers).
+pub(crate) fn is_configuration_file(name: &str) -> bool {
+    let ignored = name.starts_with('.')
+        || name.ends_with('~')
+        || (name.len() > 1 && name.starts_with('#') && name.ends_with('#'));
+    !ignored
+        && [".tf", ".tf.json", ".tofu", ".tofu.json"]
+            .iter()
+            .any(|ext| name.ends_with(ext))
+}
+
+/// Whether `plan` reads `name` from the root directory besides its configuration: the variable
+/// files it loads on its own and the dependency lock file. (The target's `var_files` are
+/// added by name.)
+pub(crate) fn is_root_input(name: &str) -> bool {
+    matches!(
+        name,
+        "terraform.tfvars" | "terraform.tfvars.json" | ".terraform.lock.hcl"
+    ) || name.ends_with(".auto.tfvars")
+        || name.ends_with(".auto.tfvars.json")
+}
+
+/// Whether `path` is one of the files the module directory `dir` contributes (`is_root`: the
+/// root module's directory).
+fn in_module_dir(dir: &str, is_root: bool, path: &str) -> bool {
+    if parent(path) != dir || path.is_empty() {
+        return false;
+    }
+    let name = path.rsplit('/').next().unwrap_or(path);
+    is_configuration_file(name) || (is_root && is_root_input(name))
+}
+
+/// Whether `path` lies under the fallback folder `dir` and is not Terraform's own output.
+fn under_folder(dir: &str, path: &str) -> bool {
     let Some(rel) = strip_dir(dir, path) else {
         return false;
     };
-    let mut segments = rel.split('/');
-    let name = segments.next_back().unwrap_or(rel);
+    let name = rel.rsplit('/').next().unwrap_or(rel);
     !name.contains(".tfstate") && !rel.split('/').any(|s| s == ".terraform")
 }
 
@@ -174,21 +211,53 @@ mod tests {
     use super::*;
 
     #[test]
-    fn module_dirs_exclude_terraform_output() {
-        assert!(in_module_dir("envs/prod", "envs/prod/main.tf"));
-        assert!(in_module_dir("envs/prod", "envs/prod/.terraform.lock.hcl"));
-        assert!(in_module_dir("envs/prod", "envs/prod/templates/a.tpl"));
-        assert!(!in_module_dir(
+    fn module_dirs_hold_their_own_configuration() {
+        let root = |path: &str| in_module_dir("envs/prod", true, path);
+        let module = |path: &str| in_module_dir("envs/prod", false, path);
+        for read in ["main.tf", "x_override.tf", "main.tf.json"] {
+            assert!(root(&format!("envs/prod/{read}")), "{read}");
+            assert!(module(&format!("envs/prod/{read}")), "{read}");
+        }
+        for root_only in [
+            ".terraform.lock.hcl",
+            "terraform.tfvars",
+            "terraform.tfvars.json",
+            "a.auto.tfvars",
+            "a.auto.tfvars.json",
+        ] {
+            assert!(root(&format!("envs/prod/{root_only}")), "{root_only}");
+            assert!(!module(&format!("envs/prod/{root_only}")), "{root_only}");
+        }
+        for never in [
+            "envs/prod/templates/a.tpl",
+            "envs/prod/sub/main.tf",
+            "envs/prod/.terraform/modules/x/main.tf",
+            "envs/prod/terraform.tfstate",
+            "envs/prod/README.md",
+            "envs/prod/prod.tfvars",
+            "envs/prod/.hidden.tf",
+            "envs/prod/main.tf~",
+            "envs/prod/#main.tf#",
+            "envs/production/main.tf",
+            "envs/prod",
+        ] {
+            assert!(!root(never), "{never}");
+        }
+        assert!(in_module_dir("", true, "main.tf"));
+        assert!(!in_module_dir("", true, "app/main.tf"));
+    }
+
+    #[test]
+    fn fallbacks_hold_everything_but_terraform_output() {
+        assert!(under_folder("envs/prod", "envs/prod/templates/a.tpl"));
+        assert!(under_folder("envs/prod", "envs/prod/README.md"));
+        assert!(!under_folder(
             "envs/prod",
             "envs/prod/.terraform/modules/x/main.tf"
         ));
-        assert!(!in_module_dir("envs/prod", "envs/prod/terraform.tfstate"));
-        assert!(!in_module_dir(
-            "envs/prod",
-            "envs/prod/terraform.tfstate.backup"
-        ));
-        assert!(!in_module_dir("envs/prod", "envs/production/main.tf"));
-        assert!(in_module_dir("", "main.tf"));
+        assert!(!under_folder("envs/prod", "envs/prod/terraform.tfstate"));
+        assert!(!under_folder("envs/prod", "envs/production/main.tf"));
+        assert!(under_folder("", "app/src/main.rs"));
     }
 
     #[test]

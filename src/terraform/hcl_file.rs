@@ -2,13 +2,16 @@
 //! `module` blocks and every call, anywhere in the file, of a function that reads files.
 //!
 //! It uses the parser's editable tree (`hcl::edit`, part of `hcl-rs`) rather than `hcl::Body`
-//! because only that tree keeps byte spans, which give the line numbers `explain` prints. It
-//! must not resolve paths or read other files.
+//! because only that tree keeps byte spans, which give the line numbers `explain` prints. That
+//! parser refuses one thing Terraform accepts, an object with a repeated key (the last wins);
+//! [`parse_body`] works around it so that valid configuration is never "unparseable". It must
+//! not resolve paths or read other files.
 
 use hcl::edit::expr::FuncCall;
 use hcl::edit::structure::Body;
 use hcl::edit::visit::{self, Visit};
 use hcl::edit::Span;
+use std::borrow::Cow;
 
 use super::facts::{
     line_of, FileFacts, FileRead, ModuleCall, ReadTarget, SyntaxError, SINGLE_FILE_FUNCTIONS,
@@ -17,19 +20,98 @@ use super::path_arg;
 
 /// The facts of `text`, or where and why it does not parse.
 pub(crate) fn read(text: &str) -> Result<FileFacts, SyntaxError> {
-    let body = hcl::edit::parser::parse_body(text).map_err(|e| SyntaxError {
-        line: e.location().line(),
-        message: e.message().to_owned(),
-    })?;
+    let (body, text) = parse_body(text)?;
     let mut collector = ReadCollector {
-        text,
+        text: &text,
         reads: Vec::new(),
     };
     collector.visit_body(&body);
     Ok(FileFacts {
-        calls: module_calls(text, &body),
+        calls: module_calls(&text, &body),
         reads: collector.reads,
     })
+}
+
+/// The body of `text` as Terraform parses it, with the text its spans point into (`text`
+/// itself, or a copy whose repeated object keys are parenthesised, on the same lines).
+///
+/// hcl-rs refuses an object whose key repeats; Terraform keeps the last value. A key in
+/// parentheses is an expression, which the parser does not compare, so each refused key is
+/// wrapped (`x` -> `(x)`, `"x"` -> `("x")`) and the text parsed again. Only columns move, so
+/// every line read from the copy is the line in `text`. Any other error is the file's.
+pub(crate) fn parse_body(text: &str) -> Result<(Body, Cow<'_, str>), SyntaxError> {
+    let mut text = Cow::Borrowed(text);
+    loop {
+        let error = match hcl::edit::parser::parse_body(&text) {
+            Ok(body) => return Ok((body, text)),
+            Err(e) => e,
+        };
+        let refused = SyntaxError {
+            line: error.location().line(),
+            message: error.message().to_owned(),
+        };
+        if !error.message().contains("redefined object key") {
+            return Err(refused);
+        }
+        // A key is wrapped once more each time it still repeats an earlier key, so a key takes
+        // at most as many rounds as there are keys before it in its object.
+        let at = error.location().offset();
+        let Some(end) = key_end(&text, at) else {
+            return Err(refused);
+        };
+        let mut wrapped = String::with_capacity(text.len() + 2);
+        wrapped.push_str(&text[..at]);
+        wrapped.push('(');
+        wrapped.push_str(&text[at..end]);
+        wrapped.push(')');
+        wrapped.push_str(&text[end..]);
+        text = Cow::Owned(wrapped);
+    }
+}
+
+/// The end of the literal object key (an identifier or a quoted string without
+/// interpolation) that starts at byte `at`; `None` for anything else.
+fn key_end(text: &str, at: usize) -> Option<usize> {
+    let rest = text.get(at..)?;
+    let mut chars = rest.char_indices();
+    match chars.next()? {
+        (_, '"') => {
+            let mut escaped = false;
+            for (i, c) in chars {
+                match c {
+                    _ if escaped => escaped = false,
+                    '\\' => escaped = true,
+                    '"' => return Some(at + i + 1),
+                    '\n' => return None,
+                    '$' | '%' if rest[i + 1..].starts_with('{') => return None,
+                    _ => {}
+                }
+            }
+            None
+        }
+        // A key wrapped in an earlier round that repeats another wrapped key: wrap it again.
+        (_, '(') => {
+            let mut depth = 0usize;
+            for (i, c) in rest.char_indices() {
+                match c {
+                    '(' => depth += 1,
+                    ')' if depth == 1 => return Some(at + i + 1),
+                    ')' => depth -= 1,
+                    '\n' => return None,
+                    _ => {}
+                }
+            }
+            None
+        }
+        (_, c) if c.is_alphabetic() || c == '_' => {
+            let end = rest
+                .char_indices()
+                .find(|(_, c)| !(c.is_alphanumeric() || *c == '_' || *c == '-'))
+                .map_or(rest.len(), |(i, _)| i);
+            Some(at + end)
+        }
+        _ => None,
+    }
 }
 
 /// `module` blocks only exist at the top level of a file, with exactly one label.
@@ -206,6 +288,29 @@ locals {
                 ("filesha256", 9, ReadTarget::File(None)),
             ]
         );
+    }
+
+    #[test]
+    fn an_object_with_a_repeated_key_parses_as_terraform_parses_it() {
+        // Terraform accepts a repeated object key (the last wins); hcl-rs alone refuses it.
+        let text = "locals {\n  a = { x = 1, x = file(\"a.txt\") }\n  b = {\n    \"k\" = 1\n    \"k\" = 2\n    \"k\" = 3\n    \"k\" = 4\n  }\n}\n\nmodule \"m\" {\n  source = \"./m\"\n  tags   = { t = 1, t = filebase64(\"${path.module}/b.bin\") }\n}\n";
+        let facts = read(text).unwrap();
+        assert_eq!(
+            facts.calls,
+            [ModuleCall {
+                name: "m".into(),
+                source: Some("./m".into()),
+                line: 11
+            }]
+        );
+        let reads: Vec<(&str, usize)> = facts
+            .reads
+            .iter()
+            .map(|r| (r.function.as_str(), r.line))
+            .collect();
+        assert_eq!(reads, [("file", 2), ("filebase64", 13)]);
+        // A repeated attribute of a block is an error in Terraform too.
+        assert_eq!(read("a = 1\na = 2\n").unwrap_err().line, 2);
     }
 
     #[test]

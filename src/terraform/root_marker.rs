@@ -5,7 +5,7 @@
 /// True when `text` (HCL native syntax) declares a provider or a backend. A file that does not
 /// parse declares nothing.
 pub fn declares_root(text: &str) -> bool {
-    let Ok(body) = hcl::edit::parser::parse_body(text) else {
+    let Ok((body, _)) = super::hcl_file::parse_body(text) else {
         return false;
     };
     body.get_blocks("provider").next().is_some()

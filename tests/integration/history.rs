@@ -23,11 +23,15 @@ use tempfile::TempDir;
 use crate::support::{Quest, Repo};
 
 /// One commit of the history: files written (content) or removed (`None`), and its message.
-type Step = (&'static str, &'static [(&'static str, Option<&'static str>)]);
+type Step = (
+    &'static str,
+    &'static [(&'static str, Option<&'static str>)],
+);
 
 const ROOT_TOP: &str = "provider \"aws\" {\n  region = var.region\n}\nvariable \"region\" {\n  default = \"us-east-1\"\n}\nmodule \"m\" {\n  source = \"./modules/m\"\n}\n";
 const ROOT_SERVICE: &str = "terraform {\n  backend \"s3\" {}\n}\nprovider \"aws\" {}\nmodule \"m\" {\n  source = \"../../modules/m\"\n}\n";
-const ROOT_STATE: &str = "provider \"aws\" {}\nresource \"aws_s3_bucket\" \"state\" {\n  bucket = \"state\"\n}\n";
+const ROOT_STATE: &str =
+    "provider \"aws\" {}\nresource \"aws_s3_bucket\" \"state\" {\n  bucket = \"state\"\n}\n";
 
 const HISTORY: &[Step] = &[
     (
@@ -104,7 +108,11 @@ fn export(repo: &Repo, commit: &str, into: &Path) {
         .spawn()
         .expect("tar");
     use std::io::Write as _;
-    tar.stdin.take().unwrap().write_all(&archive.stdout).unwrap();
+    tar.stdin
+        .take()
+        .unwrap()
+        .write_all(&archive.stdout)
+        .unwrap();
     assert!(tar.wait().unwrap().success());
     let touch = run(
         Command::new("find")
@@ -167,7 +175,11 @@ impl Podman {
 /// What Terraform loads for `root` in `tree`: each loaded file's path and content, or `None`
 /// when the root is not there. The module folders are `terraform get`'s.
 fn loaded(tree: &Path, root: &str) -> Option<BTreeMap<String, Vec<u8>>> {
-    let dir = if root == "." { tree.to_owned() } else { tree.join(root) };
+    let dir = if root == "." {
+        tree.to_owned()
+    } else {
+        tree.join(root)
+    };
     let has_config = std::fs::read_dir(&dir).ok()?.flatten().any(|e| {
         let name = e.file_name().to_string_lossy().into_owned();
         name.ends_with(".tf") || name.ends_with(".tf.json")
@@ -251,7 +263,11 @@ fn the_seed_shaped_history_misses_no_deployment_and_counts_the_extra_ones() {
         repo.git(&["checkout", "-q", "--detach", commit]);
         let quest = || Quest::new().binary(&bin).cwd(&repo.path);
         let config: Value = serde_json::from_slice(
-            &quest().args(["config", "--format", "json"]).run().stdout.into_bytes(),
+            &quest()
+                .args(["config", "--format", "json"])
+                .run()
+                .stdout
+                .into_bytes(),
         )
         .expect("config --format json");
         let routed: Value = serde_json::from_slice(

@@ -295,3 +295,125 @@ fn a_read_through_a_variable_or_a_broken_file_counts_everything() {
         "the broken file's calls are unknown"
     );
 }
+
+/// Issue 11, defect 1: `root: .` (what discovery and `config init` write), `./` and an empty
+/// root all name the repository root.
+#[test]
+fn a_root_at_the_repository_root_routes_its_files_and_modules() {
+    for spelling in [".", "./", "\"\""] {
+        let repo = Repo::new();
+        repo.write(
+            ".quest-changes.yml",
+            &format!("version: 1\ntargets:\n  infra:\n    kind: terraform\n    root: {spelling}\n"),
+        )
+        .write(
+            "main.tf",
+            "provider \"aws\" {}\n\nmodule \"m\" {\n  source = \"./modules/m\"\n}\n",
+        )
+        .write("modules/m/main.tf", "# m\n");
+        let base = repo.commit("top-level root");
+        repo.write(
+            "main.tf",
+            "provider \"aws\" {}\n\nmodule \"m\" {\n  source = \"./modules/m\"\n}\n# changed\n",
+        )
+        .commit("main.tf");
+        assert_eq!(changed(&route(&repo, &base)), ["infra"], "root: {spelling}");
+        let base = repo.head();
+        repo.write("modules/m/main.tf", "# m 2\n").commit("module");
+        assert_eq!(changed(&route(&repo, &base)), ["infra"], "root: {spelling}");
+        let out = repo
+            .quest()
+            .args(["explain", "main.tf", "modules/m/main.tf"])
+            .run()
+            .ok()
+            .stdout;
+        assert_eq!(
+            out,
+            "main.tf\n  infra: included: main.tf -> infra (a file of the root)\nmodules/m/main.tf\n  infra: included: modules/m/main.tf -> module \"m\" (main.tf:3) -> infra\n",
+            "root: {spelling}"
+        );
+    }
+}
+
+/// Issue 11, precision: only what Terraform reads routes a root. A README or CHANGELOG of a
+/// module, a subfolder's file and the repository's other files do not; the target's
+/// `var_files` and the root's automatic variable files do; a module sourced as `../../` (the
+/// repository top as a module) means the top folder's own configuration.
+#[test]
+fn only_the_files_terraform_reads_route_a_root() {
+    let repo = Repo::new();
+    repo.write(
+        ".quest-changes.yml",
+        "version: 1\ntargets:\n  example:\n    kind: terraform\n    root: examples/simple\n    var_files: [simple.tfvars]\n",
+    )
+    .write(
+        "examples/simple/main.tf",
+        "module \"this\" {\n  source = \"../../\"\n}\n",
+    )
+    .write("examples/simple/simple.tfvars", "x = 1\n")
+    .write("examples/simple/terraform.tfvars", "y = 1\n")
+    .write("examples/simple/README.md", "# example\n")
+    .write("main.tf", "module \"sub\" {\n  source = \"./modules/sub\"\n}\n")
+    .write("README.md", "# module\n")
+    .write("CHANGELOG.md", "# 1.0\n")
+    .write("modules/sub/main.tf", "# sub\n")
+    .write("modules/sub/README.md", "# sub\n")
+    .write("modules/sub/examples/main.tf", "# not loaded\n")
+    .write("src/lambda.py", "pass\n");
+    let mut base = repo.commit("a module repository with an example");
+    for (path, routes) in [
+        ("README.md", false),
+        ("CHANGELOG.md", false),
+        ("examples/simple/README.md", false),
+        ("modules/sub/README.md", false),
+        ("modules/sub/examples/main.tf", false),
+        ("src/lambda.py", false),
+        ("main.tf", true),
+        ("variables.tf", true),
+        ("modules/sub/main.tf", true),
+        ("examples/simple/simple.tfvars", true),
+        ("examples/simple/terraform.tfvars", true),
+    ] {
+        let before = std::fs::read_to_string(repo.path.join(path)).unwrap_or_default();
+        repo.write(path, &format!("{before}# changed\n"))
+            .commit(path);
+        let want: Vec<String> = if routes {
+            vec!["example".into()]
+        } else {
+            vec![]
+        };
+        assert_eq!(changed(&route(&repo, &base)), want, "{path}");
+        base = repo.head();
+    }
+}
+
+/// Issue 11: an object with a repeated key is valid Terraform (the last wins), so it must not
+/// widen the root to every path of the repository.
+#[test]
+fn a_repeated_object_key_does_not_widen_the_root() {
+    let repo = Repo::new();
+    repo.write(
+        ".quest-changes.yml",
+        "version: 1\ntargets:\n  prod:\n    kind: terraform\n    root: tf/prod\n",
+    )
+    .write("tf/prod/main.tf", DUPLICATE_KEYS)
+    .write("tf/modules/net/main.tf", "# net\n")
+    .write("docs/guide.md", "# guide\n");
+    let base = repo.commit("repeated keys");
+    repo.write("docs/guide.md", "# guide 2\n").commit("docs");
+    let run = repo
+        .quest()
+        .args(["--base", &base, "--format", "json"])
+        .run()
+        .ok();
+    assert_eq!(changed(&run.json()), Vec::<String>::new());
+    assert_eq!(run.stderr, "", "no warning");
+    let base = repo.head();
+    repo.write("tf/modules/net/main.tf", "# net 2\n")
+        .commit("net");
+    assert_eq!(changed(&route(&repo, &base)), ["prod"]);
+}
+
+/// Valid Terraform (`terraform validate` accepts it; see `terraform_truth`) that hcl-rs alone
+/// refuses.
+pub const DUPLICATE_KEYS: &str = "locals {\n  tags = {\n    team = \"a\"\n    team = \"b\"\n  }\n}\n\nmodule \"net\" {\n  source = \"../modules/net\"\n}\n\noutput \"tags\" {\n  value = local.tags\n}\n";
