@@ -31,8 +31,20 @@ pub struct ImageInputs {
     link_targets: Vec<String>,
     ignore: DockerIgnore,
     usage: ContextUse,
+    /// What sources read through symbolic links: the links and where they lead.
+    followed: Vec<LinkedRead>,
     /// Why the answer was widened, if it was.
     pub warnings: Vec<String>,
+}
+
+/// A path of the context that a source reads through a symbolic link: a link on the way, or
+/// the file or folder it leads to.
+#[derive(Debug, Clone)]
+struct LinkedRead {
+    /// Relative to the context; a folder counts with everything under it.
+    path: String,
+    /// The index of the source in `usage.sources`.
+    source: usize,
 }
 
 /// Why a path is (or is not) an input of the image.
@@ -146,7 +158,7 @@ impl ImageInputs {
         if let Some(rel) = relative_to(context, dockerfile) {
             ignore = ignore.always_send(rel);
         }
-        let usage = match read_through(dockerfile)? {
+        let mut usage = match read_through(dockerfile)? {
             Some(bytes) => {
                 ContextUse::from_dockerfile_with_args(&String::from_utf8_lossy(&bytes), build_args)
             }
@@ -162,6 +174,33 @@ impl ImageInputs {
             }
         };
         warnings.extend(usage.warnings.iter().map(|w| format!("{dockerfile}: {w}")));
+        let mut followed = Vec::new();
+        for (index, source) in usage.sources.iter().enumerate() {
+            if source.pattern == "." {
+                continue;
+            }
+            match crate::image_links::follow(snapshot, context, &source.pattern)? {
+                Ok(found) => {
+                    followed.extend(found.links.into_iter().chain(found.targets).map(|path| {
+                        LinkedRead {
+                            path,
+                            source: index,
+                        }
+                    }))
+                }
+                Err(problem) => {
+                    usage.whole_context = true;
+                    warnings.push(format!(
+                        "{dockerfile}: line {}: the {} source `{}` goes through {} (`{}`); assuming the whole context is read",
+                        source.line,
+                        source.instruction,
+                        source.pattern,
+                        problem.what,
+                        join(context, &problem.link),
+                    ));
+                }
+            }
+        }
         Ok(ImageInputs {
             context: context.to_owned(),
             dockerfile: dockerfile.to_owned(),
@@ -170,6 +209,7 @@ impl ImageInputs {
             link_targets,
             ignore,
             usage,
+            followed,
             warnings,
         })
     }
@@ -193,6 +233,17 @@ impl ImageInputs {
             return Some(ImageReason::IgnoreFile);
         }
         let rel = relative_to(&self.context, path)?;
+        // A link a source names, and what it leads to, are read whatever `.dockerignore` says
+        // of the target: counting them is the safe side.
+        if let Some(read) = self.followed.iter().find(|f| is_within(rel, &f.path)) {
+            let source = &self.usage.sources[read.source];
+            return Some(ImageReason::ReadBy {
+                dockerfile: self.dockerfile.clone(),
+                line: source.line,
+                instruction: source.instruction.clone(),
+                pattern: format!("{} (through a symbolic link)", source.pattern),
+            });
+        }
         if let Some(rule) = self.ignore.excluding_rule(rel) {
             return Some(ImageReason::Ignored {
                 ignore_file: self.ignore_file.clone(),
@@ -259,6 +310,14 @@ fn resolve_links(snapshot: &dyn Snapshot, path: &str) -> Result<String> {
         current = parts.join("/");
     }
     Ok(current)
+}
+
+/// Whether `path` is `dir` or under it (`dir` empty: the whole context).
+fn is_within(path: &str, dir: &str) -> bool {
+    dir.is_empty()
+        || path
+            .strip_prefix(dir)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 fn join(dir: &str, name: &str) -> String {

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod build_context;
+mod build_links;
 mod cli;
 mod comment;
 mod config;
