@@ -122,8 +122,11 @@ fn dockerignore_patterns_follow_docker_under_a_copied_directory() {
 #[test]
 fn an_unresolvable_variable_widens_to_the_whole_context_with_a_note() {
     let repo = service();
-    repo.write("app/Dockerfile", "FROM scratch\nARG SRC\nCOPY $SRC /x\n")
-        .commit("arg");
+    repo.write(
+        "app/Dockerfile",
+        "FROM scratch\nARG TARGETARCH\nCOPY bin/$TARGETARCH /x\n",
+    )
+    .commit("arg");
     let base = repo.head();
     repo.write("app/notes.txt", "changed\n").commit("notes");
     let run = repo
