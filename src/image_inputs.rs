@@ -116,12 +116,14 @@ impl ImageReason {
 }
 
 impl ImageInputs {
-    /// Reads the Dockerfile and the `.dockerignore` of a build from `snapshot`.
+    /// Reads the Dockerfile and the `.dockerignore` of a build of stage `target` (default: the
+    /// last) from `snapshot`.
     pub fn read(
         snapshot: &dyn Snapshot,
         context: &str,
         dockerfile: &str,
         build_args: &BTreeMap<String, String>,
+        target: Option<&str>,
     ) -> Result<ImageInputs> {
         let mut warnings = Vec::new();
         let specific = format!("{dockerfile}.dockerignore");
@@ -160,7 +162,7 @@ impl ImageInputs {
         }
         let mut usage = match read_through(dockerfile)? {
             Some(bytes) => {
-                ContextUse::from_dockerfile_with_args(&String::from_utf8_lossy(&bytes), build_args)
+                ContextUse::for_target(&String::from_utf8_lossy(&bytes), build_args, target)
             }
             None => {
                 warnings.push(format!(
@@ -345,7 +347,7 @@ mod tests {
 
     fn inputs(files: &[(&str, &str)]) -> ImageInputs {
         let snapshot = MemorySnapshot::new(files.iter().map(|(p, c)| (*p, *c)));
-        ImageInputs::read(&snapshot, "app", "app/Dockerfile", &BTreeMap::new()).unwrap()
+        ImageInputs::read(&snapshot, "app", "app/Dockerfile", &BTreeMap::new(), None).unwrap()
     }
 
     fn input(i: &ImageInputs, path: &str) -> bool {

@@ -44,6 +44,7 @@ pub fn discover(snapshot: &dyn Snapshot, keep: &dyn Fn(&str) -> bool) -> Result<
                     dockerfile: (*dockerfile != default_name).then(|| dockerfile.clone()),
                     args: Default::default(),
                     cli: None,
+                    target: None,
                 }),
                 ..TargetFile::new(TargetKind::EcsService)
             },

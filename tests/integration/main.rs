@@ -6,6 +6,7 @@
 
 mod build_context;
 mod build_links;
+mod build_target;
 mod cli;
 mod comment;
 mod config;
