@@ -242,11 +242,7 @@ pub fn router(
         };
         let head = read(&head_tree)?;
         let base = base_tree.as_ref().map(read).transpose()?;
-        for warning in head
-            .warnings
-            .iter()
-            .chain(base.iter().flat_map(|b| &b.warnings))
-        {
+        for warning in ImageInputs::notes(&head, base.as_ref()) {
             notes.push(format!("targets.{name}: {warning}"));
         }
         router.set_image(name, ImagePair { head, base });

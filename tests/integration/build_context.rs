@@ -246,3 +246,26 @@ fn heredocs_re_included_files_and_copy_from_stages() {
         .commit("read by COPY . only");
     assert_eq!(changed(&route(&repo, &base)), ["svc"]);
 }
+
+#[test]
+fn a_note_both_commits_give_is_said_once() {
+    let repo = service();
+    repo.write(
+        "app/Dockerfile",
+        "FROM scratch\nARG TARGETARCH\nCOPY bin/$TARGETARCH /x\n",
+    )
+    .commit("arg");
+    let base = repo.head();
+    repo.write("app/notes.txt", "changed\n").commit("notes");
+    let run = repo
+        .quest()
+        .args(["--base", &base, "--format", "json"])
+        .run()
+        .ok();
+    assert_eq!(
+        run.stderr.matches("note: targets.service: ").count(),
+        1,
+        "{}",
+        run.stderr
+    );
+}
