@@ -12,6 +12,7 @@ mod comment;
 mod config;
 mod deploy_cli;
 mod diff;
+mod image_truth;
 mod layout;
 mod library;
 mod module_graph;
