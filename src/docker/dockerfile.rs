@@ -264,12 +264,19 @@ impl Reader<'_> {
     /// names; one that cannot be expanded may be any earlier stage.
     fn needs(&mut self, reference: &str) {
         let vars = self.vars();
-        let needed: Vec<usize> = match expand::expand(reference, &vars, self.escape) {
-            Ok(name) => self
+        let expanded = expand::expand(reference, &vars, self.escape).ok();
+        self.needs_stage(expanded.as_deref());
+    }
+
+    /// Records that the current stage needs the stage `name` (expanded) names, if it names
+    /// one; `None` (a name that could not be expanded) may be any earlier stage.
+    fn needs_stage(&mut self, name: Option<&str>) {
+        let needed: Vec<usize> = match name {
+            Some(name) => self
                 .stage_named(&name.to_ascii_lowercase(), true)
                 .into_iter()
                 .collect(),
-            Err(_) => (0..self.stages.len().saturating_sub(1)).collect(),
+            None => (0..self.stages.len().saturating_sub(1)).collect(),
         };
         if let Some(current) = self.stages.last_mut() {
             current.needs.extend(needed);
@@ -546,11 +553,8 @@ impl Reader<'_> {
             }
         }
         if let Some(reference) = fields.get("from") {
-            match reference {
-                Ok(reference) => self.needs(&reference.clone()),
-                Err(_) => self.needs("$"),
-            }
-            return;
+            let reference = reference.clone().ok();
+            return self.needs_stage(reference.as_deref());
         }
         let source = fields
             .get("source")
@@ -989,6 +993,12 @@ mod tests {
         // An unreached stage's fallback does not widen the build.
         let use_ = read("FROM scratch AS old\nCOPY ${TARGETARCH} /x\nFROM scratch\nCOPY a /a\n");
         assert!(!use_.whole_context, "{:?}", use_.warnings);
+        // A reference that cannot be expanded may be any earlier stage.
+        let use_ = read("FROM scratch AS a\nCOPY a /a\nFROM scratch\nARG TARGETOS\nRUN --mount=from=${TARGETOS},target=/x true\n");
+        assert_eq!(patterns(&use_), ["a"]);
+        let use_ =
+            read("FROM scratch AS a\nCOPY a /a\nFROM scratch\nARG TARGETOS\nCOPY --from=${TARGETOS} /a /a\n");
+        assert_eq!(patterns(&use_), ["a"]);
         // A target that names no stage: the whole context, with a warning.
         assert!(for_target("nope").whole_context);
     }
