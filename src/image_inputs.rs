@@ -1,5 +1,6 @@
 //! What an `ecs-service` target's image build reads, from one commit's tree: the Dockerfile, the
-//! `.dockerignore` in effect, and the context files some instruction reads.
+//! `.dockerignore` in effect, and the context files some instruction of a stage the build
+//! reaches reads, directly or through symbolic links (see `image_links`).
 //!
 //! Read through a [`Snapshot`] (the head commit for present files, the base commit for deleted
 //! ones), so routing describes commits and works in bare clones. Whatever cannot be read or

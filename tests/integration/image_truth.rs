@@ -1,17 +1,20 @@
 //! The differential table of image routing, whose truth is a real build: each case is a build
 //! context, a `.dockerignore` and a `FROM scratch` Dockerfile, built with podman. A file is read
-//! by the build when changing it (a symlink: retargeting it to the same place by another
-//! spelling) changes the layers of the image built from the same Dockerfile; every such file
-//! must route the service (no false "unchanged"). Routed files the image never saw are counted
-//! and printed: that is the over-routing the README states.
+//! by the build when changing it (a symlink: pointing it at a name that does not exist, which
+//! fails a build that follows it and changes one that copies it as a link) changes the layers
+//! of the image, or no longer builds; every such file must route the service (no false
+//! "unchanged"). Routed files the image never saw are counted and printed: that is the
+//! over-routing the README states.
 //!
 //! Where podman's reading of a context differs from Docker's (BuildKit), Docker is the truth:
 //! the case says so in `docker`, with why, and the run prints the divergence. None of the
 //! cases below needs it with podman 4.3: the re-include shapes where older Buildah releases
 //! differed (`**` then `!file`, `dir` then `!dir/sub`, an ignore file that lists itself and
-//! the Dockerfile) build as Docker builds them. Builds run on two threads and share one podman
-//! storage per thread in a temporary directory, with the `overlay` driver; a missing `podman` fails the
-//! test with how to install it.
+//! the Dockerfile) build as Docker builds them.
+//!
+//! Builds run on two threads, each with one podman storage (`overlay`, in a temporary
+//! directory) for all its builds; a missing `podman` or busybox fails the test with how to
+//! install it.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
