@@ -45,15 +45,25 @@ pub(crate) fn follow(
     let mut followed = Followed::default();
     // Each candidate: its real path (links resolved) and whether a link led there.
     let mut candidates = vec![(String::new(), false)];
-    for component in pattern.split('/') {
+    let components: Vec<&str> = pattern.split('/').collect();
+    for (index, component) in components.iter().enumerate() {
         let Ok(glob) = GoGlob::parse(component) else {
             // The Dockerfile reader already widened on a bad pattern.
             return Ok(Ok(followed));
         };
+        let last = index + 1 == components.len();
         let mut next = Vec::new();
         for (real, via_link) in &candidates {
             for (name, kind) in snapshot.list(&join(context, real))? {
-                if !glob.matches(&name) {
+                // Only a link, or where one leads, matters: a plain file or folder the pattern
+                // reads without passing a link is covered by the pattern itself. Most
+                // sources name no link, and then nothing is matched here at all.
+                let wanted = match kind {
+                    EntryKind::Symlink => true,
+                    EntryKind::Dir => !last || *via_link,
+                    _ => last && *via_link,
+                };
+                if !wanted || !glob.matches(&name) {
                     continue;
                 }
                 let path = join(real, &name);
