@@ -171,6 +171,10 @@ pub struct BuildFile {
     /// same arguments.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cli: Option<String>,
+    /// The stage to build (`--target`) in a Dockerfile with several final stages. Default: the
+    /// last stage. Only the stages it reaches read files that route the target.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
 }
 
 /// The kinds of deployment a target can start.
@@ -224,8 +228,10 @@ pub enum TargetSettings {
         analyze_build: bool,
         /// `build.args`.
         build_args: std::collections::BTreeMap<String, String>,
-        /// `build.cli`, `image`, `ecs`, `scan`, `rollout`.
-        deploy: ServiceDeploy,
+        /// `build.target`: the stage built; `None` is the last one.
+        build_target: Option<String>,
+        /// `build.cli`, `image`, `ecs`, `scan`, `rollout` (boxed: the largest settings by far).
+        deploy: Box<ServiceDeploy>,
     },
     Terraform {
         root: String,
@@ -523,8 +529,12 @@ fn settings_for(
                 dockerfile: None,
                 args: Default::default(),
                 cli: None,
+                target: None,
             });
             let deploy = service_deploy(name, target, build.cli.clone(), fail)?;
+            if let Some(stage) = &build.target {
+                check_stage_name(stage, &format!("targets.{name}.build.target"), fail)?;
+            }
             let context = match (&build.context, &build.dockerfile) {
                 (Some(c), _) => check_relative(c, &format!("targets.{name}.build.context"), fail)?,
                 (None, Some(d)) => {
@@ -544,7 +554,8 @@ fn settings_for(
                 dockerfile,
                 analyze_build,
                 build_args: build.args,
-                deploy,
+                build_target: build.target,
+                deploy: Box::new(deploy),
             })
         }
         TargetKind::Terraform => {
@@ -871,6 +882,21 @@ fn check_relative(value: &str, key: &str, fail: &dyn Fn(String) -> Error) -> Res
     Ok(trimmed.to_owned())
 }
 
+/// A Dockerfile stage name as Docker accepts it in `FROM ... AS <name>`: a letter, then
+/// letters, digits, `-`, `_` and `.`.
+fn check_stage_name(value: &str, key: &str, fail: &dyn Fn(String) -> Error) -> Result<(), Error> {
+    let mut chars = value.chars();
+    let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if valid {
+        Ok(())
+    } else {
+        Err(fail(format!(
+            "{key}: `{value}` is not a stage name (a letter, then letters, digits, `-`, `_` or `.`)"
+        )))
+    }
+}
+
 /// The directory part of a pattern before its first special character: `app/**` -> `app`.
 fn fixed_prefix(pattern: Option<&String>) -> String {
     let Some(pattern) = pattern else {
@@ -935,6 +961,7 @@ fn effective(config: &Config) -> ConfigFile {
                     dockerfile: None,
                     args: Default::default(),
                     cli: None,
+                    target: None,
                 });
                 build.context = Some(context.clone());
                 build.dockerfile = Some(dockerfile.clone());

@@ -1,5 +1,6 @@
 //! What an `ecs-service` target's image build reads, from one commit's tree: the Dockerfile, the
-//! `.dockerignore` in effect, and the context files some instruction reads.
+//! `.dockerignore` in effect, and the context files some instruction of a stage the build
+//! reaches reads, directly or through symbolic links (see `image_links`).
 //!
 //! Read through a [`Snapshot`] (the head commit for present files, the base commit for deleted
 //! ones), so routing describes commits and works in bare clones. Whatever cannot be read or
@@ -31,8 +32,20 @@ pub struct ImageInputs {
     link_targets: Vec<String>,
     ignore: DockerIgnore,
     usage: ContextUse,
+    /// What sources read through symbolic links: the links and where they lead.
+    followed: Vec<LinkedRead>,
     /// Why the answer was widened, if it was.
     pub warnings: Vec<String>,
+}
+
+/// A path of the context that a source reads through a symbolic link: a link on the way, or
+/// the file or folder it leads to.
+#[derive(Debug, Clone)]
+struct LinkedRead {
+    /// Relative to the context; a folder counts with everything under it.
+    path: String,
+    /// The index of the source in `usage.sources`.
+    source: usize,
 }
 
 /// Why a path is (or is not) an input of the image.
@@ -104,12 +117,14 @@ impl ImageReason {
 }
 
 impl ImageInputs {
-    /// Reads the Dockerfile and the `.dockerignore` of a build from `snapshot`.
+    /// Reads the Dockerfile and the `.dockerignore` of a build of stage `target` (default: the
+    /// last) from `snapshot`.
     pub fn read(
         snapshot: &dyn Snapshot,
         context: &str,
         dockerfile: &str,
         build_args: &BTreeMap<String, String>,
+        target: Option<&str>,
     ) -> Result<ImageInputs> {
         let mut warnings = Vec::new();
         let specific = format!("{dockerfile}.dockerignore");
@@ -146,9 +161,9 @@ impl ImageInputs {
         if let Some(rel) = relative_to(context, dockerfile) {
             ignore = ignore.always_send(rel);
         }
-        let usage = match read_through(dockerfile)? {
+        let mut usage = match read_through(dockerfile)? {
             Some(bytes) => {
-                ContextUse::from_dockerfile_with_args(&String::from_utf8_lossy(&bytes), build_args)
+                ContextUse::for_target(&String::from_utf8_lossy(&bytes), build_args, target)
             }
             None => {
                 warnings.push(format!(
@@ -162,6 +177,33 @@ impl ImageInputs {
             }
         };
         warnings.extend(usage.warnings.iter().map(|w| format!("{dockerfile}: {w}")));
+        let mut followed = Vec::new();
+        for (index, source) in usage.sources.iter().enumerate() {
+            if source.pattern == "." {
+                continue;
+            }
+            match crate::image_links::follow(snapshot, context, &source.pattern)? {
+                Ok(found) => {
+                    followed.extend(found.links.into_iter().chain(found.targets).map(|path| {
+                        LinkedRead {
+                            path,
+                            source: index,
+                        }
+                    }))
+                }
+                Err(problem) => {
+                    usage.whole_context = true;
+                    warnings.push(format!(
+                        "{dockerfile}: line {}: the {} source `{}` goes through {} (`{}`); assuming the whole context is read",
+                        source.line,
+                        source.instruction,
+                        source.pattern,
+                        problem.what,
+                        join(context, &problem.link),
+                    ));
+                }
+            }
+        }
         Ok(ImageInputs {
             context: context.to_owned(),
             dockerfile: dockerfile.to_owned(),
@@ -170,8 +212,25 @@ impl ImageInputs {
             link_targets,
             ignore,
             usage,
+            followed,
             warnings,
         })
+    }
+
+    /// The warnings of a build read in the head commit and, when there is one, the base
+    /// commit, each said once: both ends usually give the same ones.
+    pub fn notes<'a>(head: &'a ImageInputs, base: Option<&'a ImageInputs>) -> Vec<&'a str> {
+        let mut notes: Vec<&str> = Vec::new();
+        for warning in head
+            .warnings
+            .iter()
+            .chain(base.iter().flat_map(|b| &b.warnings))
+        {
+            if !notes.contains(&warning.as_str()) {
+                notes.push(warning);
+            }
+        }
+        notes
     }
 
     /// Why `path` is or is not an input of this build; `None` when it is outside the context and
@@ -193,6 +252,17 @@ impl ImageInputs {
             return Some(ImageReason::IgnoreFile);
         }
         let rel = relative_to(&self.context, path)?;
+        // A link a source names, and what it leads to, are read whatever `.dockerignore` says
+        // of the target: counting them is the safe side.
+        if let Some(read) = self.followed.iter().find(|f| is_within(rel, &f.path)) {
+            let source = &self.usage.sources[read.source];
+            return Some(ImageReason::ReadBy {
+                dockerfile: self.dockerfile.clone(),
+                line: source.line,
+                instruction: source.instruction.clone(),
+                pattern: format!("{} (through a symbolic link)", source.pattern),
+            });
+        }
         if let Some(rule) = self.ignore.excluding_rule(rel) {
             return Some(ImageReason::Ignored {
                 ignore_file: self.ignore_file.clone(),
@@ -261,6 +331,14 @@ fn resolve_links(snapshot: &dyn Snapshot, path: &str) -> Result<String> {
     Ok(current)
 }
 
+/// Whether `path` is `dir` or under it (`dir` empty: the whole context).
+fn is_within(path: &str, dir: &str) -> bool {
+    dir.is_empty()
+        || path
+            .strip_prefix(dir)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
 fn join(dir: &str, name: &str) -> String {
     if dir == "." || dir.is_empty() {
         name.to_owned()
@@ -286,7 +364,7 @@ mod tests {
 
     fn inputs(files: &[(&str, &str)]) -> ImageInputs {
         let snapshot = MemorySnapshot::new(files.iter().map(|(p, c)| (*p, *c)));
-        ImageInputs::read(&snapshot, "app", "app/Dockerfile", &BTreeMap::new()).unwrap()
+        ImageInputs::read(&snapshot, "app", "app/Dockerfile", &BTreeMap::new(), None).unwrap()
     }
 
     fn input(i: &ImageInputs, path: &str) -> bool {

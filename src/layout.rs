@@ -52,6 +52,7 @@ pub fn discover(
                     dockerfile: (*dockerfile != default_name).then(|| dockerfile.clone()),
                     args: Default::default(),
                     cli: None,
+                    target: None,
                 }),
                 ..TargetFile::new(TargetKind::EcsService)
             },

@@ -14,6 +14,7 @@ pub mod docker;
 pub mod error;
 pub mod github;
 pub mod image_inputs;
+pub(crate) mod image_links;
 pub mod layout;
 pub mod output;
 pub mod path;

@@ -226,19 +226,24 @@ pub fn router(
             dockerfile,
             analyze_build: true,
             build_args,
+            build_target,
             ..
         } = &target.settings
         else {
             continue;
         };
-        let read = |tree: &GitSnapshot| ImageInputs::read(tree, context, dockerfile, build_args);
+        let read = |tree: &GitSnapshot| {
+            ImageInputs::read(
+                tree,
+                context,
+                dockerfile,
+                build_args,
+                build_target.as_deref(),
+            )
+        };
         let head = read(&head_tree)?;
         let base = base_tree.as_ref().map(read).transpose()?;
-        for warning in head
-            .warnings
-            .iter()
-            .chain(base.iter().flat_map(|b| &b.warnings))
-        {
+        for warning in ImageInputs::notes(&head, base.as_ref()) {
             push_once(notes, format!("targets.{name}: {warning}"));
         }
         router.set_image(name, ImagePair { head, base });

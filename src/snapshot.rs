@@ -234,6 +234,8 @@ impl Snapshot for FsSnapshot {
 #[derive(Debug, Default, Clone)]
 pub struct MemorySnapshot {
     files: BTreeMap<String, Vec<u8>>,
+    /// The paths of `files` that are symbolic links (their contents are the target).
+    links: std::collections::BTreeSet<String>,
 }
 
 impl MemorySnapshot {
@@ -248,7 +250,23 @@ impl MemorySnapshot {
                 .into_iter()
                 .map(|(p, c)| (p.into(), c.into()))
                 .collect(),
+            links: Default::default(),
         }
+    }
+
+    /// Adds symbolic links: `(path, target)`.
+    pub fn with_links<I, P, T>(mut self, links: I) -> Self
+    where
+        I: IntoIterator<Item = (P, T)>,
+        P: Into<String>,
+        T: Into<Vec<u8>>,
+    {
+        for (path, target) in links {
+            let path = path.into();
+            self.files.insert(path.clone(), target.into());
+            self.links.insert(path);
+        }
+        self
     }
 }
 
@@ -272,6 +290,9 @@ impl Snapshot for MemorySnapshot {
             match rest.split_once('/') {
                 Some((sub, _)) => {
                     out.insert(sub.to_owned(), EntryKind::Dir);
+                }
+                None if self.links.contains(path) => {
+                    out.insert(rest.to_owned(), EntryKind::Symlink);
                 }
                 None => {
                     out.insert(rest.to_owned(), EntryKind::File);

@@ -14,7 +14,7 @@
 use std::collections::BTreeMap;
 
 use super::dockerignore::DockerIgnore;
-use super::expand::{self, ExpandError, Value, Vars};
+use super::expand::{self, ExpandError, Value, Vars, UNDECLARED};
 use super::gomatch::GoGlob;
 use super::gopath;
 use super::instructions::{self, Instruction};
@@ -59,6 +59,8 @@ pub struct SourcePattern {
     /// The instruction, upper-cased: `COPY`, `ADD` or `RUN` (a bind mount).
     pub instruction: String,
     glob: GoGlob,
+    /// The index of the stage that reads it.
+    stage: Option<usize>,
 }
 
 impl SourcePattern {
@@ -106,6 +108,18 @@ impl ContextUse {
         dockerfile: &str,
         build_args: &BTreeMap<String, String>,
     ) -> ContextUse {
+        ContextUse::for_target(dockerfile, build_args, None)
+    }
+
+    /// Reads `dockerfile` as a build of stage `target` (`--target`; default: the last stage)
+    /// with these `--build-arg` values would run it. Only the stages the target reaches (as
+    /// its base, through `COPY --from` or `RUN --mount=from=`) read anything: the others are
+    /// not part of the image.
+    pub fn for_target(
+        dockerfile: &str,
+        build_args: &BTreeMap<String, String>,
+        target: Option<&str>,
+    ) -> ContextUse {
         let lexed = instructions::lex(dockerfile);
         let mut reader = Reader {
             escape: lexed.escape,
@@ -114,6 +128,8 @@ impl ContextUse {
             stage: None,
             stage_name: None,
             stage_envs: BTreeMap::new(),
+            stages: Vec::new(),
+            fallbacks: Vec::new(),
             use_: ContextUse::default(),
         };
         for (line, problem) in &lexed.problems {
@@ -130,7 +146,7 @@ impl ContextUse {
         for instruction in &lexed.instructions {
             reader.instruction(instruction);
         }
-        reader.use_
+        reader.finish(target)
     }
 
     /// Whether a change to `path_in_context` (a `/`-separated path relative to the context
@@ -168,13 +184,16 @@ struct Stage {
     env: Vars,
 }
 
-impl Stage {
-    /// `ENV` wins over an `ARG` of the same name, as in Docker.
-    fn vars(&self) -> Vars {
-        let mut vars = self.args.clone();
-        vars.extend(self.env.iter().map(|(k, v)| (k.clone(), v.clone())));
-        vars
-    }
+/// One `FROM` of the Dockerfile, for working out which stages the target needs.
+#[derive(Debug, Clone)]
+struct StageNode {
+    /// The `AS` name, lower-cased.
+    name: Option<String>,
+    /// The earlier stages it builds on, copies from or mounts.
+    needs: Vec<usize>,
+    /// Built on `scratch` (directly or through earlier stages): no image gives a variable a
+    /// value.
+    from_scratch: bool,
 }
 
 struct Reader<'a> {
@@ -188,22 +207,123 @@ struct Reader<'a> {
     stage_name: Option<String>,
     /// Each named stage's `ENV`, which a stage built `FROM` it inherits.
     stage_envs: BTreeMap<String, Vars>,
+    /// Every stage so far; the last is the current one.
+    stages: Vec<StageNode>,
+    /// Why the whole context may be read, with the stage where that was found (`None`:
+    /// the whole Dockerfile).
+    fallbacks: Vec<(Option<usize>, String)>,
     use_: ContextUse,
 }
 
 impl Reader<'_> {
     fn fall_back(&mut self, line: usize, why: &str) {
-        self.use_.whole_context = true;
-        self.use_.warnings.push(format!(
-            "line {line}: {why}; assuming the whole context is read"
+        let stage = self.stages.len().checked_sub(1);
+        self.fallbacks.push((
+            stage,
+            format!("line {line}: {why}; assuming the whole context is read"),
         ));
     }
 
+    /// The variables an instruction of the current stage sees. A global `ARG` the stage does
+    /// not declare again is empty there, as in Docker; so is any undeclared name in a stage
+    /// built from `scratch`. Elsewhere an undeclared name may come from the base image's
+    /// `ENV`, which the Dockerfile does not show. `ENV` wins over an `ARG` of the same name.
     fn vars(&self) -> Vars {
-        match &self.stage {
-            Some(stage) => stage.vars(),
-            None => self.global_args.clone(),
+        let Some(stage) = &self.stage else {
+            return self.global_args.clone();
+        };
+        let mut vars: Vars = self
+            .global_args
+            .keys()
+            .map(|name| (name.clone(), Value::Unset))
+            .collect();
+        if self.stages.last().is_some_and(|s| s.from_scratch) {
+            vars.insert(UNDECLARED.to_owned(), Value::Unset);
         }
+        vars.extend(stage.args.iter().map(|(k, v)| (k.clone(), v.clone())));
+        vars.extend(stage.env.iter().map(|(k, v)| (k.clone(), v.clone())));
+        vars
+    }
+
+    /// The earlier stage that `reference` (a `--from` value or a `FROM` base, lower-cased)
+    /// names, by `AS` name or (`numbered`) by index.
+    fn stage_named(&self, reference: &str, numbered: bool) -> Option<usize> {
+        let current = self.stages.len().saturating_sub(1);
+        self.stages[..current]
+            .iter()
+            .position(|s| s.name.as_deref() == Some(reference))
+            .or_else(|| {
+                reference
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|i| numbered && *i < current)
+            })
+    }
+
+    /// Records that the current stage needs what `reference` (a `--from` value, unexpanded)
+    /// names; one that cannot be expanded may be any earlier stage.
+    fn needs(&mut self, reference: &str) {
+        let vars = self.vars();
+        let expanded = expand::expand(reference, &vars, self.escape).ok();
+        self.needs_stage(expanded.as_deref());
+    }
+
+    /// Records that the current stage needs the stage `name` (expanded) names, if it names
+    /// one; `None` (a name that could not be expanded) may be any earlier stage.
+    fn needs_stage(&mut self, name: Option<&str>) {
+        let needed: Vec<usize> = match name {
+            Some(name) => self
+                .stage_named(&name.to_ascii_lowercase(), true)
+                .into_iter()
+                .collect(),
+            None => (0..self.stages.len().saturating_sub(1)).collect(),
+        };
+        if let Some(current) = self.stages.last_mut() {
+            current.needs.extend(needed);
+        }
+    }
+
+    /// The answer for a build of `target` (default: the last stage): the reads and fallbacks
+    /// of the stages it reaches, and those of the Dockerfile as a whole.
+    fn finish(mut self, target: Option<&str>) -> ContextUse {
+        let start = match target {
+            None => self.stages.len().checked_sub(1),
+            Some(name) => {
+                let found = self
+                    .stages
+                    .iter()
+                    .position(|s| s.name.as_deref() == Some(&name.to_ascii_lowercase()));
+                if found.is_none() {
+                    self.fallbacks.push((
+                        None,
+                        format!("the build target `{name}` is no stage of the Dockerfile; assuming the whole context is read"),
+                    ));
+                }
+                found
+            }
+        };
+        let mut reached = vec![false; self.stages.len()];
+        let mut todo: Vec<usize> = start.into_iter().collect();
+        while let Some(stage) = todo.pop() {
+            if !std::mem::replace(&mut reached[stage], true) {
+                todo.extend(&self.stages[stage].needs);
+            }
+        }
+        // Without a known target every stage counts: the safe side.
+        let counts = |stage: Option<usize>| match (stage, start) {
+            (Some(stage), Some(_)) => reached[stage],
+            _ => true,
+        };
+        let mut use_ = self.use_;
+        use_.sources.retain(|s| counts(s.stage));
+        use_.whole_context = use_.sources.iter().any(|s| s.pattern == ".");
+        for (stage, warning) in self.fallbacks {
+            if counts(stage) {
+                use_.whole_context = true;
+                use_.warnings.push(warning);
+            }
+        }
+        use_
     }
 
     fn instruction(&mut self, instruction: &Instruction) {
@@ -233,12 +353,31 @@ impl Reader<'_> {
             .and_then(|w| expand::expand(w, &self.global_args, self.escape).ok())
             .map(|w| w.to_ascii_lowercase());
         let env = base
-            .and_then(|b| self.stage_envs.get(&b).cloned())
+            .as_ref()
+            .and_then(|b| self.stage_envs.get(b).cloned())
             .unwrap_or_default();
         self.stage_name = match words.as_slice() {
             [_, kw, name, ..] if kw.eq_ignore_ascii_case("as") => Some(name.to_ascii_lowercase()),
             _ => None,
         };
+        self.stages.push(StageNode {
+            name: self.stage_name.clone(),
+            needs: Vec::new(),
+            from_scratch: false,
+        });
+        let (needs, from_scratch) = match base.as_deref() {
+            Some("scratch") => (Vec::new(), true),
+            Some(base) => match self.stage_named(base, false) {
+                Some(stage) => (vec![stage], self.stages[stage].from_scratch),
+                None => (Vec::new(), false),
+            },
+            // A base that cannot be expanded may be any earlier stage.
+            None => ((0..self.stages.len() - 1).collect(), false),
+        };
+        if let Some(current) = self.stages.last_mut() {
+            current.needs = needs;
+            current.from_scratch = from_scratch;
+        }
         self.stage = Some(Stage {
             args: Vars::new(),
             env,
@@ -325,19 +464,23 @@ impl Reader<'_> {
                 "unpack",
             ]
         };
-        let mut from = false;
-        for (name, _) in &flags {
+        let mut from = None;
+        let mut parents = false;
+        for (name, value) in &flags {
             if !known.contains(&name.as_str()) {
                 return self.fall_back(
                     line,
                     &format!("the flag `--{name}` of {keyword} is not understood"),
                 );
             }
-            from |= name == "from";
+            if name == "from" {
+                from = Some(value.clone().unwrap_or_default());
+            }
+            parents |= name == "parents";
         }
         // A stage, an image or a named context: not this context.
-        if from {
-            return;
+        if let Some(reference) = from {
+            return self.needs(&reference);
         }
         let json = rest
             .starts_with('[')
@@ -361,7 +504,7 @@ impl Reader<'_> {
             }
             match expand::expand(raw, &vars, self.escape) {
                 Ok(source) if keyword == "ADD" && is_remote(&source) => {}
-                Ok(source) => self.read(line, keyword, &source),
+                Ok(source) => self.read(line, keyword, &source, parents),
                 Err(error) => self.fall_back(
                     line,
                     &format!("the {keyword} source `{raw}` {}", error.describe()),
@@ -409,8 +552,9 @@ impl Reader<'_> {
                 return self.fall_back(line, &format!("the mount type {}", error.describe()))
             }
         }
-        if fields.contains_key("from") {
-            return;
+        if let Some(reference) = fields.get("from") {
+            let reference = reference.clone().ok();
+            return self.needs_stage(reference.as_deref());
         }
         let source = fields
             .get("source")
@@ -418,7 +562,7 @@ impl Reader<'_> {
             .cloned()
             .unwrap_or_else(|| Ok(".".to_string()));
         match source {
-            Ok(source) => self.read(line, "RUN", &source),
+            Ok(source) => self.read(line, "RUN", &source, false),
             Err(error) => {
                 self.fall_back(line, &format!("the bind mount source {}", error.describe()))
             }
@@ -426,12 +570,12 @@ impl Reader<'_> {
     }
 
     /// Records that `source` (expanded, as written) is read from the context.
-    fn read(&mut self, line: usize, instruction: &str, source: &str) {
+    fn read(&mut self, line: usize, instruction: &str, source: &str, parents: bool) {
         // Docker resolves sources inside the context: a leading `/` or a `..` cannot leave it.
         let pattern = gopath::clean_in_context(source);
-        if pattern.contains("**") {
+        if parents && pattern.contains("**") {
             // `COPY --parents` matches sources like include patterns, where `**` crosses
-            // directories; Go's filepath.Match would read it as `*`, which is narrower.
+            // directories. Elsewhere Go's filepath.Match reads `**` as `*`.
             return self.fall_back(
                 line,
                 &format!("the {instruction} source `{source}` uses `**`"),
@@ -446,14 +590,12 @@ impl Reader<'_> {
                 )
             }
         };
-        if pattern == "." {
-            self.use_.whole_context = true;
-        }
         self.use_.sources.push(SourcePattern {
             pattern,
             line,
             instruction: instruction.to_string(),
             glob,
+            stage: self.stages.len().checked_sub(1),
         });
     }
 }
@@ -796,28 +938,78 @@ mod tests {
 
     #[test]
     fn an_unresolvable_arg_falls_back_with_a_warning() {
-        let use_ = read("FROM x\nARG DIR\nCOPY $DIR/app /app\n");
-        assert_fallback(&use_, 3, "`DIR`");
-        assert_read(&use_, &no_ignore(), &["anything/at/all"]);
-
-        // A global ARG is not visible in a stage that does not declare it again.
-        let use_ = read("ARG DIR=x\nFROM alpine\nCOPY ${DIR} /d\n");
-        assert_fallback(&use_, 3, "`DIR`");
-
         let use_ = read("FROM x\nARG TARGETARCH\nCOPY bin/${TARGETARCH}/tool /usr/bin/\n");
         assert_fallback(&use_, 3, "`TARGETARCH`");
+        assert_read(&use_, &no_ignore(), &["anything/at/all"]);
+
+        // A name no ARG declares may come from the base image's ENV.
+        let use_ = read("FROM alpine\nCOPY ${DIR}/app /d\n");
+        assert_fallback(&use_, 2, "`DIR`");
 
         let use_ = read("FROM x\nCOPY ${APP#prefix} /d\n");
         assert_fallback(&use_, 2, "does not support");
     }
 
     #[test]
+    fn an_arg_without_a_value_is_empty() {
+        let use_ = read("FROM scratch\nARG DIR\nCOPY ${DIR}app $DIR/lib /app/\n");
+        assert_eq!(patterns(&use_), ["app", "lib"]);
+        assert!(!use_.whole_context, "{:?}", use_.warnings);
+
+        // A global ARG is not visible in a stage that does not declare it again: empty.
+        let use_ = read("ARG DIR=x\nFROM alpine\nCOPY ${DIR}conf /d\n");
+        assert_eq!(patterns(&use_), ["conf"]);
+        assert!(!use_.whole_context, "{:?}", use_.warnings);
+
+        // In a stage built from scratch no image gives a value: an undeclared name is empty.
+        let use_ = read("FROM scratch AS base\nFROM base\nCOPY ${NOPE}conf /d\n");
+        assert_eq!(patterns(&use_), ["conf"]);
+        assert!(!use_.whole_context, "{:?}", use_.warnings);
+    }
+
+    #[test]
+    fn a_double_star_in_a_plain_source_matches_like_one_star() {
+        let use_ = read("FROM scratch\nCOPY src/**.go /app/\n");
+        assert_eq!(patterns(&use_), ["src/**.go"]);
+        assert!(!use_.whole_context, "{:?}", use_.warnings);
+        assert_read(&use_, &no_ignore(), &["src/a.go", "src/b.go"]);
+        assert_unread(&use_, &no_ignore(), &["src/x/a.go", "a.go"]);
+    }
+
+    #[test]
+    fn only_the_stages_the_target_reaches_read() {
+        let text = "FROM scratch AS unused\nCOPY a /a\nFROM scratch AS dep\nCOPY b /b\nFROM scratch AS mounted\nCOPY m /m\nFROM dep AS base\nCOPY c /c\nFROM scratch AS copied\nCOPY d /d\nFROM base\nCOPY --from=copied /d /d\nRUN --mount=type=bind,from=mounted,target=/m true\nCOPY e /e\n";
+        let use_ = read(text);
+        assert_eq!(patterns(&use_), ["b", "m", "c", "d", "e"]);
+        let for_target =
+            |target: &str| ContextUse::for_target(text, &BTreeMap::new(), Some(target));
+        assert_eq!(patterns(&for_target("unused")), ["a"]);
+        assert_eq!(patterns(&for_target("BASE")), ["b", "c"]);
+        // A stage named by a number counts too.
+        let use_ = read(
+            "FROM scratch\nCOPY a /a\nFROM scratch\nCOPY b /b\nFROM scratch\nCOPY --from=1 /b /b\n",
+        );
+        assert_eq!(patterns(&use_), ["b"]);
+        // An unreached stage's fallback does not widen the build.
+        let use_ = read("FROM scratch AS old\nCOPY ${TARGETARCH} /x\nFROM scratch\nCOPY a /a\n");
+        assert!(!use_.whole_context, "{:?}", use_.warnings);
+        // A reference that cannot be expanded may be any earlier stage.
+        let use_ = read("FROM scratch AS a\nCOPY a /a\nFROM scratch\nARG TARGETOS\nRUN --mount=from=${TARGETOS},target=/x true\n");
+        assert_eq!(patterns(&use_), ["a"]);
+        let use_ =
+            read("FROM scratch AS a\nCOPY a /a\nFROM scratch\nARG TARGETOS\nCOPY --from=${TARGETOS} /a /a\n");
+        assert_eq!(patterns(&use_), ["a"]);
+        // A target that names no stage: the whole context, with a warning.
+        assert!(for_target("nope").whole_context);
+    }
+
+    #[test]
     fn env_values_resolve_and_are_inherited_by_later_stages() {
         let use_ = read(
-            "FROM alpine AS base\nENV CONF=conf SRC=\"lib dir\"\nENV LEGACY some/path\nCOPY $CONF /etc\nFROM base AS app\nCOPY ${SRC} $LEGACY /x\nFROM alpine\nCOPY $CONF /y\n",
+            "FROM alpine AS base\nENV CONF=conf SRC=\"lib dir\"\nENV LEGACY some/path\nCOPY $CONF /etc\nFROM base AS app\nCOPY ${SRC} $LEGACY /x\nFROM alpine\nCOPY --from=app /x /x\nCOPY $CONF /y\n",
         );
         assert_eq!(patterns(&use_), ["conf", "lib dir", "some/path"]);
-        assert_fallback(&use_, 8, "`CONF`");
+        assert_fallback(&use_, 9, "`CONF`");
     }
 
     #[test]

@@ -16,14 +16,24 @@ use std::collections::BTreeMap;
 pub(crate) enum Value {
     /// The value is this text.
     Known(String),
-    /// Declared without a value, or never declared: empty in a build without build arguments.
+    /// Declared without a value (or never declared where no image can give one): empty, as
+    /// Docker expands it.
     Unset,
     /// The builder sets it (`TARGETARCH`) or it was computed from something unknown.
     Unknown,
 }
 
-/// The variables in scope, by name.
+/// The variables in scope, by name. The entry [`UNDECLARED`], when present, is what a name
+/// with no entry of its own is worth.
 pub(crate) type Vars = BTreeMap<String, Value>;
+
+/// The key of [`Vars`] that stands for every undeclared name (no variable can be called `*`).
+pub(crate) const UNDECLARED: &str = "*";
+
+/// What `name` is worth in `vars`, if anything says.
+fn lookup<'v>(vars: &'v Vars, name: &str) -> Option<&'v Value> {
+    vars.get(name).or_else(|| vars.get(UNDECLARED))
+}
 
 /// Why a word could not be expanded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -151,8 +161,9 @@ fn dollar(
 
 /// The value of `name`, or why it cannot be had.
 fn known(name: &str, vars: &Vars) -> Result<String, ExpandError> {
-    match vars.get(name) {
+    match lookup(vars, name) {
         Some(Value::Known(v)) => Ok(v.clone()),
+        Some(Value::Unset) => Ok(String::new()),
         _ => Err(ExpandError::Unresolved(name.to_string())),
     }
 }
@@ -194,7 +205,7 @@ fn braced(
         return Err(unsupported("has a `${...}` without a variable name"));
     }
     let rest: String = body[name_len..].iter().collect();
-    let value = vars.get(&name).cloned().unwrap_or(Value::Unset);
+    let value = lookup(vars, &name).cloned().unwrap_or(Value::Unset);
     let (colon, op, word) = match rest.strip_prefix(':') {
         Some(r) => (true, r.chars().next(), r.get(1..).unwrap_or("")),
         None => (false, rest.chars().next(), rest.get(1..).unwrap_or("")),
@@ -271,7 +282,8 @@ mod tests {
 
     #[test]
     fn unknown_values_are_not_guessed() {
-        assert_eq!(unresolved("$NOVALUE/x"), Some("NOVALUE".into()));
+        assert_eq!(ok("$NOVALUE/x"), "/x");
+        assert_eq!(ok("${NOVALUE}x"), "x");
         assert_eq!(unresolved("${MISSING}"), Some("MISSING".into()));
         assert_eq!(
             unresolved("${TARGETARCH:-amd64}"),

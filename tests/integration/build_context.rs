@@ -122,8 +122,11 @@ fn dockerignore_patterns_follow_docker_under_a_copied_directory() {
 #[test]
 fn an_unresolvable_variable_widens_to_the_whole_context_with_a_note() {
     let repo = service();
-    repo.write("app/Dockerfile", "FROM scratch\nARG SRC\nCOPY $SRC /x\n")
-        .commit("arg");
+    repo.write(
+        "app/Dockerfile",
+        "FROM scratch\nARG TARGETARCH\nCOPY bin/$TARGETARCH /x\n",
+    )
+    .commit("arg");
     let base = repo.head();
     repo.write("app/notes.txt", "changed\n").commit("notes");
     let run = repo
@@ -242,4 +245,27 @@ fn heredocs_re_included_files_and_copy_from_stages() {
     repo.write("app/secret.txt", "y\n")
         .commit("read by COPY . only");
     assert_eq!(changed(&route(&repo, &base)), ["svc"]);
+}
+
+#[test]
+fn a_note_both_commits_give_is_said_once() {
+    let repo = service();
+    repo.write(
+        "app/Dockerfile",
+        "FROM scratch\nARG TARGETARCH\nCOPY bin/$TARGETARCH /x\n",
+    )
+    .commit("arg");
+    let base = repo.head();
+    repo.write("app/notes.txt", "changed\n").commit("notes");
+    let run = repo
+        .quest()
+        .args(["--base", &base, "--format", "json"])
+        .run()
+        .ok();
+    assert_eq!(
+        run.stderr.matches("note: targets.service: ").count(),
+        1,
+        "{}",
+        run.stderr
+    );
 }

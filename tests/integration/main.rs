@@ -5,6 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod build_context;
+mod build_links;
+mod build_target;
 mod cli;
 mod comment;
 mod config;
@@ -12,6 +14,7 @@ mod deploy_cli;
 mod diff;
 mod doc_examples;
 mod history;
+mod image_truth;
 mod layout;
 mod library;
 mod module_graph;

@@ -83,6 +83,19 @@ impl Repo {
         self
     }
 
+    /// Makes `path` a symbolic link to `target` (replacing what was there).
+    pub fn symlink(&self, path: &str, target: &str) -> &Repo {
+        let full = self.path.join(path);
+        if let Some(parent) = full.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir -p");
+        }
+        if full.symlink_metadata().is_ok() {
+            std::fs::remove_file(&full).expect("remove the old link");
+        }
+        std::os::unix::fs::symlink(target, &full).expect("symlink");
+        self
+    }
+
     pub fn remove(&self, path: &str) -> &Repo {
         std::fs::remove_file(self.path.join(path)).expect("remove file");
         self

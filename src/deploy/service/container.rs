@@ -24,6 +24,8 @@ pub struct Build<'a> {
     pub dockerfile: &'a str,
     pub platform: &'a str,
     pub build_args: &'a BTreeMap<String, String>,
+    /// The stage to build (`--target`); `None` builds the last.
+    pub target: Option<&'a str>,
     /// `(name, value)`, in order.
     pub labels: &'a [(String, String)],
     /// Full references (`<registry>/<repository>:<tag>`), the primary first.
@@ -88,6 +90,9 @@ impl<'a> Cli<'a> {
         for (name, value) in build.build_args {
             call = call.arg("--build-arg").arg(format!("{name}={value}"));
         }
+        if let Some(stage) = build.target {
+            call = call.arg("--target").arg(stage);
+        }
         call.arg("--file").arg(build.dockerfile).arg(build.context)
     }
 
@@ -116,6 +121,7 @@ mod tests {
             dockerfile: "app/Dockerfile",
             platform: "linux/amd64",
             build_args: &args,
+            target: None,
             labels: &labels,
             references: &references,
         })
@@ -129,6 +135,25 @@ mod tests {
         assert_eq!(
             build(&cli),
             "docker build --platform linux/amd64 --provenance=false --label org.opencontainers.image.revision=abc --tag r.example/app:abc --tag r.example/app:v1 --build-arg NODE_ENV=production --file app/Dockerfile app"
+        );
+    }
+
+    #[test]
+    fn a_build_target_is_passed_as_target() {
+        let cli = Cli::new("podman", Path::new("."));
+        let args = BTreeMap::new();
+        let call = cli.build(&Build {
+            context: "app",
+            dockerfile: "app/Dockerfile",
+            platform: "linux/amd64",
+            build_args: &args,
+            target: Some("api"),
+            labels: &[],
+            references: &[],
+        });
+        assert_eq!(
+            call.display(),
+            "podman build --platform linux/amd64 --target api --file app/Dockerfile app"
         );
     }
 

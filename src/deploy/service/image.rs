@@ -146,6 +146,8 @@ struct Plan<'a> {
     context: &'a str,
     dockerfile: &'a str,
     build_args: &'a std::collections::BTreeMap<String, String>,
+    /// `build.target`.
+    target: Option<&'a str>,
     /// The full head SHA, the primary tag.
     tag: String,
 }
@@ -161,6 +163,7 @@ impl<'a> Plan<'a> {
             context,
             dockerfile,
             build_args,
+            build_target,
             ..
         } = &ctx.target.settings
         else {
@@ -175,6 +178,7 @@ impl<'a> Plan<'a> {
             context,
             dockerfile,
             build_args,
+            target: build_target.as_deref(),
             tag: ctx.head.to_string(),
         })
     }
@@ -222,6 +226,7 @@ impl<'a> Plan<'a> {
             dockerfile: self.dockerfile,
             platform: &self.settings.platform,
             build_args: self.build_args,
+            target: self.target,
             labels,
             references,
         }
