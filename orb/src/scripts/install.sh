@@ -24,7 +24,8 @@ set -euo pipefail
 
 # PLACEHOLDER, the one place that names where quest-changes is published: "acme" is not a real
 # owner. Set it to the real repository when the project is published; every default download and
-# source build of the orb and the action derives from it (PARAM_REPOSITORY overrides it per job).
+# source build of the orb and the action derives from it (PARAM_REPOSITORY overrides it per job),
+# and install.bats checks that the orb's display links in @orb.yml point into it.
 QUEST_REPOSITORY=https://github.com/acme/quest-changes
 
 fail() {

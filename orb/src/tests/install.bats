@@ -236,3 +236,12 @@ CARGO
   [ "$status" -eq 1 ]
   [[ $output == *"cargo is missing: building at source_rev needs a Rust image"* ]]
 }
+
+@test "the repository is named once: no command, job or the action carries a download location, and the orb's links point into it" {
+  source "$SCRIPT"
+  local src="$BATS_TEST_DIRNAME/.."
+  run grep -rln 'https://' "$src/commands" "$src/jobs" "$src/../../action.yml"
+  [ -z "$output" ]
+  grep -qx "  home_url: $QUEST_REPOSITORY#readme" "$src/@orb.yml"
+  grep -qx "  source_url: $QUEST_REPOSITORY/tree/main/orb" "$src/@orb.yml"
+}
