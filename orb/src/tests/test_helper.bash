@@ -30,3 +30,32 @@ refute_called() {
     return 1
   fi
 }
+
+# serve_dir DIR: serves DIR over HTTP on 127.0.0.1 at a free port the kernel picks, as a release
+# host would; sets HTTP_URL and HTTP_PID (stop it with stop_server in teardown).
+serve_dir() {
+  local log="$BATS_TEST_TMPDIR/http.log" i port=""
+  python3 -u -m http.server --bind 127.0.0.1 --directory "$1" 0 >"$log" 2>&1 &
+  HTTP_PID=$!
+  for ((i = 0; i < 100; i++)); do
+    port=$(sed -n 's/.* port \([0-9][0-9]*\) .*/\1/p' "$log" | head -n 1)
+    [[ -n $port ]] && break
+    sleep 0.05
+  done
+  if [[ -z $port ]]; then
+    cat "$log"
+    echo "python3 -m http.server did not start (python3 is needed on PATH)"
+    return 1
+  fi
+  HTTP_URL="http://127.0.0.1:$port"
+  export HTTP_URL HTTP_PID
+}
+
+# stop_server: stops the server serve_dir started (by its pid only).
+stop_server() {
+  if [[ -n ${HTTP_PID:-} ]]; then
+    kill "$HTTP_PID" 2>/dev/null || true
+    wait "$HTTP_PID" 2>/dev/null || true
+    HTTP_PID=""
+  fi
+}
