@@ -350,6 +350,13 @@ fn a_service_dry_run_with_ecs_from_writes_nothing_and_names_the_outputs() {
         "{}",
         run.stdout
     );
+    assert!(
+        run.stdout.contains(
+            "service: [dry run] the outputs of `infra` are not known (failed to read the Terraform state `k` in bucket `b`: no AWS credentials were found"
+        ),
+        "{}",
+        run.stdout
+    );
     // No `terraform init`: the work tree is exactly the commit.
     assert!(!repo.path.join("tf/.terraform").exists());
     assert_eq!(repo.git(&["status", "--porcelain", "--ignored"]), "");

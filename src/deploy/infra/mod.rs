@@ -419,6 +419,32 @@ pub fn outputs(ctx: &Context<'_>) -> Result<String> {
     ))
 }
 
+/// The outputs recorded in the root's state, read from the state object in S3 with one
+/// `GetObject` and nothing written: no `init`, no `.terraform/` (what a dry run of a service
+/// whose `ecs.from` names this root needs). `None` when there is no state yet.
+pub fn state_outputs(
+    ctx: &Context<'_>,
+) -> Result<Option<serde_json::Map<String, serde_json::Value>>> {
+    let root = root(ctx)?;
+    let state = root.state;
+    let runtime = crate::aws::runtime()?;
+    let doc: Option<serde_json::Value> = runtime.block_on(async {
+        let aws = Aws::load(Some(&state.region)).await;
+        state_object::read_json(
+            &aws,
+            &state.bucket,
+            &state.key,
+            "the Terraform state",
+            "it is not a Terraform state",
+        )
+        .await
+    })?;
+    Ok(doc.map(|doc| match doc.get("outputs") {
+        Some(serde_json::Value::Object(outputs)) => outputs.clone(),
+        _ => serde_json::Map::new(),
+    }))
+}
+
 /// The outputs as printed: each value Terraform marks `sensitive` replaced by
 /// `"<sensitive>"`, so `quest-changes outputs` never puts a secret in a log. (`ecs.from` reads
 /// the unredacted document through [`outputs`].)

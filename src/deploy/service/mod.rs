@@ -73,16 +73,18 @@ pub fn names(ctx: &Context<'_>, deploy: &ServiceDeploy) -> Result<(String, EcsNa
     let ecs = deploy.ecs.as_ref().ok_or_else(|| missing("ecs"))?;
     let image = deploy.image.as_ref().ok_or_else(|| missing("image"))?;
     // A dry run writes nothing, and `terraform output` needs an `init` that writes
-    // `.terraform/`: it names the outputs instead of reading them.
+    // `.terraform/`: it reads the outputs from the state object instead, and names what it
+    // cannot read.
     let outputs = match &ecs.from {
         Some(from) if !ctx.dry_run => from_outputs(ctx, from)?,
-        _ => serde_json::Map::new(),
+        Some(from) => dry_run_outputs(ctx, from),
+        None => serde_json::Map::new(),
     };
     let pick = |given: &Option<String>, key: &str, output: &str| -> Result<String> {
         if let Some(value) = given {
             return Ok(value.clone());
         }
-        if let (Some(from), true) = (&ecs.from, ctx.dry_run) {
+        if let (Some(from), true, false) = (&ecs.from, ctx.dry_run, outputs.contains_key(output)) {
             return Ok(format!("<output {output} of {from}>"));
         }
         match outputs.get(output).map(|o| &o["value"]) {
@@ -107,6 +109,37 @@ pub fn names(ctx: &Context<'_>, deploy: &ServiceDeploy) -> Result<(String, EcsNa
             container: pick(&ecs.container, "ecs.container", "container_name")?,
         },
     ))
+}
+
+/// For a dry run: the outputs in the state of the terraform target `from`, read without
+/// writing anything; empty (the caller then names each output) when they cannot be read, said
+/// on stdout with the dry run's other lines.
+fn dry_run_outputs(ctx: &Context<'_>, from: &str) -> serde_json::Map<String, serde_json::Value> {
+    let Some(target) = ctx.config.targets.get(from) else {
+        return serde_json::Map::new();
+    };
+    let source = Context {
+        target_name: from,
+        target,
+        ..*ctx
+    };
+    let say = |why: String| {
+        println!(
+            "{}: [dry run] the outputs of `{from}` are not known ({why}); their names stand in",
+            ctx.target_name
+        );
+    };
+    match crate::deploy::infra::state_outputs(&source) {
+        Ok(Some(outputs)) => outputs,
+        Ok(None) => {
+            say("its state has not been written yet".to_owned());
+            serde_json::Map::new()
+        }
+        Err(e) => {
+            say(crate::path::one_line(&e.to_string()));
+            serde_json::Map::new()
+        }
+    }
 }
 
 /// `terraform output -json` of the terraform target `from`, as a map of name to
