@@ -247,3 +247,15 @@ fn empty_quest_variables_count_as_unset_and_strict_takes_boolish_values() {
         .run();
     assert_eq!(relaxed.code, 0, "{}", relaxed.stderr);
 }
+
+#[test]
+fn help_says_where_the_configuration_comes_from_without_a_file() {
+    let run = Quest::new().arg("--help").run().ok();
+    let flat = run.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("else the targets discovered from the repository's layout (what `config init` would write: one per Dockerfile and per Terraform root)"),
+        "{}",
+        run.stdout
+    );
+    assert!(!flat.contains("embedded default"), "{}", run.stdout);
+}
