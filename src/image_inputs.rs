@@ -217,22 +217,6 @@ impl ImageInputs {
         })
     }
 
-    /// The warnings of a build read in the head commit and, when there is one, the base
-    /// commit, each said once: both ends usually give the same ones.
-    pub fn notes<'a>(head: &'a ImageInputs, base: Option<&'a ImageInputs>) -> Vec<&'a str> {
-        let mut notes: Vec<&str> = Vec::new();
-        for warning in head
-            .warnings
-            .iter()
-            .chain(base.iter().flat_map(|b| &b.warnings))
-        {
-            if !notes.contains(&warning.as_str()) {
-                notes.push(warning);
-            }
-        }
-        notes
-    }
-
     /// Why `path` is or is not an input of this build; `None` when it is outside the context and
     /// neither the Dockerfile nor an ignore file.
     pub fn decide(&self, path: &RepoPath) -> Option<ImageReason> {

@@ -172,7 +172,6 @@ pub fn router(
     notes: &mut Vec<String>,
 ) -> Result<Router> {
     let mut router = Router::new(config)?;
-    check_named_paths(repo, config, head, base, worktree, notes)?;
     let analyzes = config.targets.values().any(|t| {
         matches!(
             t.settings,
@@ -192,6 +191,13 @@ pub fn router(
     // they read, and Terraform roots share modules (and both commits most files).
     let head_tree = GitSnapshot::of_commit(repo, head)?;
     let base_tree = base.map(|b| GitSnapshot::of_commit(repo, b)).transpose()?;
+    let commits = Commits {
+        head,
+        base,
+        head_tree: &head_tree,
+        base_tree: base_tree.as_ref(),
+    };
+    check_named_paths(config, &commits, worktree, notes)?;
     let mut parsed = crate::terraform::ParseCache::default();
     for (name, target) in &config.targets {
         if let TargetSettings::Terraform {
@@ -243,12 +249,25 @@ pub fn router(
         };
         let head = read(&head_tree)?;
         let base = base_tree.as_ref().map(read).transpose()?;
-        for warning in ImageInputs::notes(&head, base.as_ref()) {
+        for warning in head
+            .warnings
+            .iter()
+            .chain(base.iter().flat_map(|b| &b.warnings))
+        {
             push_once(notes, format!("targets.{name}: {warning}"));
         }
         router.set_image(name, ImagePair { head, base });
     }
     Ok(router)
+}
+
+/// The two ends of a range as the analyses read them.
+#[derive(Clone, Copy)]
+struct Commits<'t, 'r> {
+    head: git2::Oid,
+    base: Option<git2::Oid>,
+    head_tree: &'t GitSnapshot<'r>,
+    base_tree: Option<&'t GitSnapshot<'r>>,
 }
 
 /// Adds `note` unless the same words are already there: a run says each thing once, however
@@ -283,13 +302,17 @@ fn present(tree: &dyn Snapshot, path: &str, dir: bool) -> Result<bool> {
 /// route nothing, so it is a configuration error; at one end only, the range adds or deletes it,
 /// which is a change, said once in `notes`.
 fn check_named_paths(
-    repo: &Repository,
     config: &Config,
-    head: git2::Oid,
-    base: Option<git2::Oid>,
+    commits: &Commits<'_, '_>,
     worktree: Option<&Path>,
     notes: &mut Vec<String>,
 ) -> Result<()> {
+    let Commits {
+        head,
+        base,
+        head_tree,
+        base_tree,
+    } = *commits;
     let mut named: Vec<(String, &str, bool)> = Vec::new();
     for (name, target) in &config.targets {
         let written = config.file.targets.get(name);
@@ -323,19 +346,14 @@ fn check_named_paths(
             _ => {}
         }
     }
-    if named.is_empty() {
-        return Ok(());
-    }
-    let head_tree = GitSnapshot::of_commit(repo, head)?;
-    let base_tree = base.map(|b| GitSnapshot::of_commit(repo, b)).transpose()?;
     let work = worktree.map(crate::snapshot::FsSnapshot::new);
     let mut reported: Vec<&str> = Vec::new();
     for (key, path, dir) in &named {
-        let in_head = present(&head_tree, path, *dir)?
+        let in_head = present(head_tree, path, *dir)?
             || work
                 .as_ref()
                 .map_or(Ok(false), |w| present(w, path, *dir))?;
-        let in_base = match &base_tree {
+        let in_base = match base_tree {
             Some(tree) => Some(present(tree, path, *dir)?),
             None => None,
         };
