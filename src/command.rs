@@ -625,13 +625,11 @@ fn load_config(settings: &Settings, repo: &git2::Repository) -> Result<Config> {
 }
 
 fn no_configuration(why: &str) -> Error {
-    Error::Config {
-        file: PathBuf::from(config::CANDIDATES[0]),
-        location: None,
-        message: format!(
-            "there is no configuration file, and {why}; write one (`quest-changes config init`, or see `quest-changes config schema`)"
-        ),
-    }
+    // A usage error, not a file's: there is no file to name.
+    Error::Usage(format!(
+        "there is no {} (or --config FILE), and {why}; write one (`quest-changes config init`, or see `quest-changes config schema`)",
+        config::CANDIDATES[0]
+    ))
 }
 
 /// `config init`: writes the discovered configuration, never over an existing file.

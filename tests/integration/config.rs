@@ -297,7 +297,7 @@ fn a_repository_with_nothing_to_route_to_is_a_configuration_error() {
     assert_eq!(run.stdout, "");
     assert_eq!(
         run.stderr,
-        "error: .quest-changes.yml: there is no configuration file, and the HEAD commit has no Dockerfile and no Terraform root to make targets of; write one (`quest-changes config init`, or see `quest-changes config schema`)\n"
+        "error: there is no .quest-changes.yml (or --config FILE), and the HEAD commit has no Dockerfile and no Terraform root to make targets of; write one (`quest-changes config init`, or see `quest-changes config schema`)\n"
     );
 }
 
