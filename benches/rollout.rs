@@ -19,7 +19,7 @@ use aws_sdk_ecs::types::{ContainerDefinition, ServiceEvent};
 use quest_changes::aws::Aws;
 use quest_changes::config::Config;
 use quest_changes::deploy::context::Context;
-use quest_changes::deploy::service::{self, rollout, Image};
+use quest_changes::deploy::ecs::{self, rollout, Image};
 
 /// The state changes `1 s + poll × (run + 0.5) / RUNS` after the update: the runs spread the
 /// change over the poll interval, so the figures cover every phase, not a lucky one.
@@ -168,8 +168,8 @@ fn one_run(poll: &str, delay: f64, run: usize, figures: &mut Figures) {
         dry_run: false,
         verbose: false,
     };
-    let deploy = service::settings(&ctx).unwrap();
-    let (_, names) = service::names(&ctx, deploy).unwrap();
+    let deploy = ecs::settings(&ctx).unwrap();
+    let (_, names) = ecs::names(&ctx, deploy).unwrap();
     let image = |n: usize, marker: &str| Image {
         repository_uri: "123456789012.dkr.ecr.us-east-1.amazonaws.com/quest-app".into(),
         repository: "quest-app".into(),

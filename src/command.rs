@@ -99,7 +99,7 @@ pub fn execute(settings: &Settings, env: &Environment) -> Result<()> {
             let head = head_commit(&repo, settings.head.as_deref())?;
             let ctx = context(settings, env, &repo, &config, target, head)?;
             require_kind(&ctx, config::TargetKind::EcsService, "rollback")?;
-            deploy::service::rollback(&ctx)
+            deploy::ecs::rollback(&ctx)
         }
         Action::Bootstrap { target, fix } => {
             let repo = report::open_repository(&settings.repo)?;
@@ -116,7 +116,7 @@ pub fn execute(settings: &Settings, env: &Environment) -> Result<()> {
                     )));
                 }
             }
-            deploy::infra::bootstrap(
+            deploy::terraform::bootstrap(
                 &config,
                 target.as_deref(),
                 *fix,
@@ -130,8 +130,8 @@ pub fn execute(settings: &Settings, env: &Environment) -> Result<()> {
             let head = head_commit(&repo, settings.head.as_deref())?;
             let ctx = context(settings, env, &repo, &config, target, head)?;
             require_kind(&ctx, config::TargetKind::Terraform, "outputs")?;
-            let text = deploy::infra::outputs(&ctx)?;
-            emit(settings, &deploy::infra::redacted(&text))
+            let text = deploy::terraform::outputs(&ctx)?;
+            emit(settings, &deploy::terraform::redacted(&text))
         }
         Action::Explain(paths) => {
             let repo = report::open_repository(&settings.repo)?;
@@ -266,10 +266,10 @@ fn run_deploy(settings: &Settings, deploy: &DeploySettings, env: &Environment) -
         require_clean_checkout(&repo, report.range.head, &deploy.target)?;
     }
     match ctx.target.kind {
-        config::TargetKind::EcsService => deploy::service::deploy(&ctx),
-        config::TargetKind::Terraform => deploy::infra::deploy(
+        config::TargetKind::EcsService => deploy::ecs::deploy(&ctx),
+        config::TargetKind::Terraform => deploy::terraform::deploy(
             &ctx,
-            &deploy::infra::Options {
+            &deploy::terraform::Options {
                 plan_only: deploy.plan_only,
                 apply: deploy.apply,
                 plan_dir: deploy.plan_dir.clone(),
@@ -456,11 +456,11 @@ fn deployed_bases(
             config::TargetSettings::EcsService { deploy, .. }
                 if deploy.ecs.is_some() && deploy.image.is_some() =>
             {
-                deploy::service::deployed_commit(&ctx)?
+                deploy::ecs::deployed_commit(&ctx)?
                     .map(|sha| (sha, "the commit of the image the service runs"))
             }
             config::TargetSettings::Terraform { deploy, .. } if deploy.state.is_some() => {
-                deploy::infra::deployed_commit(&ctx)?
+                deploy::terraform::deployed_commit(&ctx)?
                     .map(|sha| (sha, "the commit of the root's last apply"))
             }
             config::TargetSettings::Custom => continue,

@@ -1,7 +1,7 @@
 //! The deployment engines and what they report. This file only lists the modules.
 
 pub mod context;
-pub mod infra;
+pub mod ecs;
 pub mod plan_summary;
-pub mod service;
 pub mod settings;
+pub mod terraform;

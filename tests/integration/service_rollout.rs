@@ -14,8 +14,8 @@ use aws_sdk_ecs::types::{
 use quest_changes::aws::Aws;
 use quest_changes::config::Config;
 use quest_changes::deploy::context::Context;
-use quest_changes::deploy::service::task_definition::{Revision, COMMIT_LABEL, COMMIT_TAG};
-use quest_changes::deploy::service::{self, rollout, Image};
+use quest_changes::deploy::ecs::task_definition::{Revision, COMMIT_LABEL, COMMIT_TAG};
+use quest_changes::deploy::ecs::{self, rollout, Image};
 use quest_changes::Error;
 
 use crate::moto::Moto;
@@ -182,7 +182,7 @@ impl Fixture {
         &self,
         dry_run: bool,
         container: Option<&str>,
-        f: impl FnOnce(&Context<'_>, &service::EcsNames) -> T,
+        f: impl FnOnce(&Context<'_>, &ecs::EcsNames) -> T,
     ) -> T {
         let config = Config::load(&self.repo.path.join(".quest-changes.yml")).unwrap();
         let repository = git2::Repository::open(&self.repo.path).unwrap();
@@ -199,8 +199,8 @@ impl Fixture {
             dry_run,
             verbose: false,
         };
-        let deploy = service::settings(&ctx).unwrap();
-        let (_, mut names) = service::names(&ctx, deploy).unwrap();
+        let deploy = ecs::settings(&ctx).unwrap();
+        let (_, mut names) = ecs::names(&ctx, deploy).unwrap();
         if let Some(container) = container {
             names.container = container.to_owned();
         }
@@ -215,7 +215,7 @@ impl Fixture {
         container: Option<&str>,
     ) -> (Result<(), Error>, usize) {
         self.with_context(dry_run, container, |ctx, names| {
-            let deploy = service::settings(ctx).unwrap();
+            let deploy = ecs::settings(ctx).unwrap();
             let aws = self.aws();
             let result = self
                 .runtime
@@ -434,7 +434,7 @@ fn a_dry_run_writes_nothing_and_shows_the_diff() {
     assert_eq!(f.revisions(), ["quest:1"]);
     assert_eq!(f.service(), ("quest:1".to_owned(), completed()));
     let lines = f.with_context(true, None, |ctx, names| {
-        let deploy = service::settings(ctx).unwrap();
+        let deploy = ecs::settings(ctx).unwrap();
         f.runtime
             .block_on(rollout::preview(ctx, &f.aws(), deploy, names, &image))
             .unwrap()
@@ -530,7 +530,7 @@ fn a_dry_run_without_credentials_says_what_it_could_not_resolve() {
     );
     let image = f.image(GOOD);
     let lines = f.with_context(true, None, |ctx, names| {
-        let deploy = service::settings(ctx).unwrap();
+        let deploy = ecs::settings(ctx).unwrap();
         f.runtime
             .block_on(rollout::preview(
                 ctx,

@@ -129,7 +129,7 @@ fn dry_run_outputs(ctx: &Context<'_>, from: &str) -> serde_json::Map<String, ser
             ctx.target_name
         );
     };
-    match crate::deploy::infra::state_outputs(&source) {
+    match crate::deploy::terraform::state_outputs(&source) {
         Ok(Some(outputs)) => outputs,
         Ok(None) => {
             say("its state has not been written yet".to_owned());
@@ -157,7 +157,7 @@ fn from_outputs(
         target,
         ..*ctx
     };
-    let text = crate::deploy::infra::outputs(&source)?;
+    let text = crate::deploy::terraform::outputs(&source)?;
     match serde_json::from_str(&text) {
         Ok(serde_json::Value::Object(map)) => Ok(map),
         _ => Err(Error::Deploy {

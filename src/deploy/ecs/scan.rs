@@ -267,7 +267,7 @@ mod tests {
     use std::collections::VecDeque;
 
     use super::*;
-    use crate::deploy::service::findings::{Finding, Level};
+    use crate::deploy::ecs::findings::{Finding, Level};
 
     /// Answers scripted in order; the last scan answer repeats.
     struct Scripted {
