@@ -98,24 +98,11 @@ pub fn execute(settings: &Settings, env: &Environment) -> Result<()> {
             let config = load_config(settings, &repo)?;
             let head = head_commit(&repo, settings.head.as_deref())?;
             let ctx = context(settings, env, &repo, &config, target, head)?;
-            require_kind(&ctx, config::TargetKind::EcsService, "rollback")?;
-            deploy::ecs::rollback(&ctx)
+            deploy::ecs::rollback_command(&ctx)
         }
         Action::Bootstrap { target, fix } => {
             let repo = report::open_repository(&settings.repo)?;
             let config = load_config(settings, &repo)?;
-            if let Some(name) = target {
-                let found = config
-                    .targets
-                    .get(name)
-                    .ok_or_else(|| unknown_target(&config, name))?;
-                if found.kind != config::TargetKind::Terraform {
-                    return Err(Error::Usage(format!(
-                        "bootstrap creates the state bucket of a terraform target, and `{name}` is {}",
-                        found.kind.as_str()
-                    )));
-                }
-            }
             deploy::terraform::bootstrap(
                 &config,
                 target.as_deref(),
@@ -129,9 +116,7 @@ pub fn execute(settings: &Settings, env: &Environment) -> Result<()> {
             let config = load_config(settings, &repo)?;
             let head = head_commit(&repo, settings.head.as_deref())?;
             let ctx = context(settings, env, &repo, &config, target, head)?;
-            require_kind(&ctx, config::TargetKind::Terraform, "outputs")?;
-            let text = deploy::terraform::outputs(&ctx)?;
-            emit(settings, &deploy::terraform::redacted(&text))
+            emit(settings, &deploy::terraform::outputs_command(&ctx)?)
         }
         Action::Explain(paths) => {
             let repo = report::open_repository(&settings.repo)?;
@@ -222,8 +207,7 @@ pub fn execute(settings: &Settings, env: &Environment) -> Result<()> {
     }
 }
 
-/// `deploy <target>`: detection first; a target the range did not change deploys nothing (and
-/// says so), unless `--force`.
+/// `deploy <target>`: detection first, then the deployment (`deploy::run`).
 fn run_deploy(settings: &Settings, deploy: &DeploySettings, env: &Environment) -> Result<()> {
     if settings.uncommitted {
         return Err(Error::Usage(
@@ -240,89 +224,14 @@ fn run_deploy(settings: &Settings, deploy: &DeploySettings, env: &Environment) -
         &deploy.target,
         report.range.head,
     )?;
-    let routed = report.routing.get(&deploy.target);
-    let changed = routed.is_some_and(|r| r.changed);
-    if !changed && !deploy.force {
-        // Under --since deployed the target's own base decided, not the pushed one.
-        let base = match routed.and_then(|r| r.since.as_ref()) {
-            Some(since) => since.commit,
-            None => report.range.base,
-        };
-        let range = match base {
-            Some(base) => format!(
-                "{}..{}",
-                crate::range::short(base),
-                crate::range::short(report.range.head)
-            ),
-            None => crate::range::short(report.range.head),
-        };
-        eprintln!(
-            "{}: the range {range} did not change this target, so there is nothing to deploy (--force deploys anyway)",
-            deploy.target
-        );
-        return Ok(());
-    }
-    if !settings.dry_run && ctx.target.kind != config::TargetKind::Custom {
-        require_clean_checkout(&repo, report.range.head, &deploy.target)?;
-    }
-    match ctx.target.kind {
-        config::TargetKind::EcsService => deploy::ecs::deploy(&ctx),
-        config::TargetKind::Terraform => deploy::terraform::deploy(
-            &ctx,
-            &deploy::terraform::Options {
-                plan_only: deploy.plan_only,
-                apply: deploy.apply,
-                plan_dir: deploy.plan_dir.clone(),
-                detailed_exitcode: deploy.detailed_exitcode,
-                branch: deploy.branch.clone(),
-            },
-        ),
-        config::TargetKind::Custom => Err(Error::Deploy {
-            target: deploy.target.clone(),
-            message: "a custom target has no deployment of its own; the pipeline runs it".into(),
-        }),
-    }
-}
-
-/// A deployment builds and plans from the working tree but labels what it makes with the head
-/// commit: the two must be the same, so the checkout must be at the head with no change to a
-/// tracked file. (Untracked files, such as the plan directory, do not count.)
-fn require_clean_checkout(repo: &git2::Repository, head: git2::Oid, target: &str) -> Result<()> {
-    if repo.workdir().is_none() {
-        return Ok(());
-    }
-    let refuse = |message: String| Error::Deploy {
-        target: target.to_owned(),
-        message,
+    let options = deploy::engine::Options {
+        plan_only: deploy.plan_only,
+        apply: deploy.apply,
+        plan_dir: deploy.plan_dir.clone(),
+        detailed_exitcode: deploy.detailed_exitcode,
+        branch: deploy.branch.clone(),
     };
-    let checked_out = repo
-        .head()
-        .ok()
-        .and_then(|h| h.peel_to_commit().ok())
-        .map(|c| c.id());
-    if checked_out != Some(head) {
-        return Err(refuse(format!(
-            "the working tree is at {}, not at {}, the head being deployed; check that commit out first (builds and plans read the working tree)",
-            checked_out.map_or("no commit".to_owned(), crate::range::short),
-            crate::range::short(head)
-        )));
-    }
-    let mut options = git2::StatusOptions::new();
-    options.include_untracked(false).include_ignored(false);
-    let statuses = repo
-        .statuses(Some(&mut options))
-        .map_err(Error::git("read the working tree's status"))?;
-    if let Some(entry) = statuses
-        .iter()
-        .find(|e| e.status() != git2::Status::CURRENT)
-    {
-        let path = RepoPath::new(entry.path_bytes().to_vec());
-        return Err(refuse(format!(
-            "the working tree has uncommitted changes to tracked files ({} and maybe others); a deployment builds and plans only what is committed",
-            path.escaped()
-        )));
-    }
-    Ok(())
+    deploy::run::deploy(&ctx, &report, &options, deploy.force)
 }
 
 /// The deployment context of target `name` at commit `head`.
@@ -334,46 +243,15 @@ fn context<'a>(
     name: &'a str,
     head: git2::Oid,
 ) -> Result<deploy::context::Context<'a>> {
-    let target = config
-        .targets
-        .get(name)
-        .ok_or_else(|| unknown_target(config, name))?;
-    Ok(deploy::context::Context {
-        target_name: name,
-        target,
+    deploy::context::Context::of(
         config,
+        name,
         repo,
-        workdir: repo.workdir(),
-        head,
         env,
-        dry_run: settings.dry_run,
-        verbose: settings.verbose,
-    })
-}
-
-fn unknown_target(config: &Config, name: &str) -> Error {
-    let names: Vec<&str> = config.targets.keys().map(String::as_str).collect();
-    Error::Usage(format!(
-        "no target is named `{}` (the configuration has: {})",
-        crate::path::one_line(name),
-        names.join(", ")
-    ))
-}
-
-fn require_kind(
-    ctx: &deploy::context::Context<'_>,
-    kind: config::TargetKind,
-    command: &str,
-) -> Result<()> {
-    if ctx.target.kind == kind {
-        return Ok(());
-    }
-    Err(Error::Usage(format!(
-        "{command} works on {} targets, and `{}` is {}",
-        kind.as_str(),
-        ctx.target_name,
-        ctx.target.kind.as_str()
-    )))
+        head,
+        settings.dry_run,
+        settings.verbose,
+    )
 }
 
 /// The commit `rev` (default HEAD) names.
@@ -424,8 +302,8 @@ fn detect(settings: &Settings, env: &Environment) -> Result<(Config, Report)> {
     Ok((config, report))
 }
 
-/// `--since deployed`: for each target with a deployment, the commit it runs now. A target that
-/// cannot say (a `custom` target, one without `ecs`/`state`) keeps the pushed range, with a note.
+/// `--since deployed`: for each target with a deployment, the commit it runs now
+/// (`deploy::since`).
 fn deployed_bases(
     settings: &Settings,
     env: &Environment,
@@ -446,53 +324,20 @@ fn deployed_bases(
         Action::Deploy(deploy) => Some(deploy.target.as_str()),
         _ => None,
     };
-    let mut bases = Vec::new();
-    for (name, target) in &config.targets {
-        if only.is_some_and(|only| only != name) {
-            continue;
-        }
-        let ctx = context(settings, env, repo, config, name, report.range.head)?;
-        let found = match &target.settings {
-            config::TargetSettings::EcsService { deploy, .. }
-                if deploy.ecs.is_some() && deploy.image.is_some() =>
-            {
-                deploy::ecs::deployed_commit(&ctx)?
-                    .map(|sha| (sha, "the commit of the image the service runs"))
-            }
-            config::TargetSettings::Terraform { deploy, .. } if deploy.state.is_some() => {
-                deploy::terraform::deployed_commit(&ctx)?
-                    .map(|sha| (sha, "the commit of the root's last apply"))
-            }
-            config::TargetSettings::Custom => continue,
-            _ => {
-                notes.push(format!(
-                    "targets.{name}: --since deployed needs the target's deployment settings (`ecs` and `image`, or `state`); it keeps the pushed range"
-                ));
-                continue;
-            }
-        };
-        let deployed = match found {
-            None => report::Deployed::Unknown(
-                "nothing deployed by quest-changes yet, so everything is new".into(),
-            ),
-            Some((sha, reason)) => match crate::range::find_commit(repo, request, &sha, notes)? {
-                Some(oid) => report::Deployed::Commit(oid, reason.into()),
-                None => report::Deployed::Unknown(format!(
-                    "the deployed commit {} is not in this repository's history",
-                    crate::path::one_line(&sha)
-                )),
-            },
-        };
-        bases.push((name.clone(), deployed));
-    }
-    Ok(bases)
+    deploy::since::deployed_bases(
+        config,
+        |name| context(settings, env, repo, config, name, report.range.head),
+        request,
+        only,
+        notes,
+    )
 }
 
 /// `comment`: renders the body from detection and posts it as the pull request's one summary
 /// comment, or with `--dry-run` prints it and sends nothing.
 fn post_comment(settings: &Settings, comment: &CommentSettings, env: &Environment) -> Result<()> {
     let (config, report) = detect(settings, env)?;
-    let details = comment_details(&config, &report, comment.plan_dir.as_deref())?;
+    let details = deploy::comment::details(&config, &report, comment.plan_dir.as_deref())?;
     let body = output::comment::render(&report, &details);
     if comment.dry_run {
         return emit(settings, &body);
@@ -530,61 +375,6 @@ fn post_comment(settings: &Settings, comment: &CommentSettings, env: &Environmen
         settings,
         &format!("{done} the summary comment on {slug}#{number}: {url}\n"),
     )
-}
-
-/// The details of each changed target for the comment: the image tag of an `ecs-service`
-/// target, and the saved plan summary of a `terraform` target when one was made for this
-/// commit (a summary of another commit is never shown as this one's).
-fn comment_details(
-    config: &Config,
-    report: &Report,
-    plan_dir: Option<&Path>,
-) -> Result<Vec<output::comment::Detail>> {
-    use output::comment::Detail;
-    let head = report.range.head.to_string();
-    let mut details = Vec::new();
-    for name in report
-        .routing
-        .iter()
-        .filter(|(_, r)| r.changed)
-        .map(|(name, _)| name)
-    {
-        let Some(target) = config.targets.get(name) else {
-            continue;
-        };
-        match &target.settings {
-            config::TargetSettings::EcsService { deploy, .. } => details.push(Detail::Image {
-                target: name.clone(),
-                repository: deploy.image.as_ref().and_then(|i| i.repository.clone()),
-                tag: head.clone(),
-            }),
-            config::TargetSettings::Terraform { .. } => {
-                let saved = match plan_dir {
-                    Some(dir) => deploy::plan_summary::SavedSummary::load(dir, name)?,
-                    None => None,
-                };
-                details.push(match saved {
-                    Some(saved) if saved.commit == head => Detail::Plan {
-                        target: name.clone(),
-                        summary: saved.summary,
-                    },
-                    Some(saved) => Detail::NoPlan {
-                        target: name.clone(),
-                        why: format!(
-                            "the saved plan is of commit {}, not of this head; it is not shown",
-                            saved.commit.get(..12).unwrap_or(&saved.commit)
-                        ),
-                    },
-                    None => Detail::NoPlan {
-                        target: name.clone(),
-                        why: "no plan was saved for this commit (run `deploy --plan-only` with the same plan directory first)".into(),
-                    },
-                });
-            }
-            config::TargetSettings::Custom => {}
-        }
-    }
-    Ok(details)
 }
 
 /// The configuration: `--config`; else the file at the repository root (in a bare clone, in

@@ -1,13 +1,13 @@
 //! The ordered deployment steps for each changed target. Pure: no I/O.
 //!
-//! A [`Step`] is data: the action and the values it will use. `--dry-run` and `plan` print these
-//! steps; the deploy engines of later stages execute the same values, one step at a time, so
-//! what is printed is what runs.
+//! A [`Step`] is data: the action and the values it will use. Each target's engine
+//! (`deploy::engine`) lists its steps; `plan` and `--dry-run` print that list and `deploy` runs
+//! it, so what is printed is what runs.
 
 use git2::Oid;
 use serde::Serialize;
 
-use crate::config::{Config, TargetSettings};
+use crate::config::Config;
 use crate::route::Routing;
 
 /// One step of a deployment.
@@ -87,70 +87,19 @@ pub struct TargetPlan {
     pub steps: Vec<Step>,
 }
 
-/// The steps for every changed target, in configuration order. Unchanged targets have none.
+/// The steps for every changed target, in configuration order, as its engine lists them.
+/// Unchanged targets have none.
 pub fn plan(config: &Config, routing: &Routing, head: Oid) -> Vec<TargetPlan> {
-    let tag = head.to_string();
     routing
         .iter()
         .filter(|(_, result)| result.changed)
         .filter_map(|(name, result)| {
             let target = config.targets.get(name)?;
-            let steps = match &target.settings {
-                TargetSettings::EcsService {
-                    context,
-                    dockerfile,
-                    deploy,
-                    ..
-                } => vec![
-                    Step::BuildImage {
-                        context: context.clone(),
-                        dockerfile: dockerfile.clone(),
-                        tag: tag.clone(),
-                    },
-                    Step::PushImage {
-                        tag: tag.clone(),
-                        extra_tags: deploy
-                            .image
-                            .as_ref()
-                            .map(|i| i.extra_tags.clone())
-                            .unwrap_or_default(),
-                    },
-                    Step::ScanGate { tag: tag.clone() },
-                    Step::RegisterTaskDefinition { tag: tag.clone() },
-                    Step::UpdateService,
-                    Step::WaitForRollout,
-                ],
-                TargetSettings::Terraform { root, .. } => terraform_steps(name, root),
-                TargetSettings::Custom => Vec::new(),
-            };
             Some(TargetPlan {
                 target: name.clone(),
                 kind: result.kind.as_str(),
-                steps,
+                steps: crate::deploy::engine::engine(target.kind).steps(name, target, head),
             })
         })
         .collect()
-}
-
-/// The file name of target `name`'s saved plan, inside the plan directory.
-pub fn plan_file_name(name: &str) -> String {
-    format!("quest-{name}.tfplan")
-}
-
-/// The steps of a terraform target: what `--dry-run` prints and `deploy` runs.
-pub fn terraform_steps(name: &str, root: &str) -> Vec<Step> {
-    let plan_file = plan_file_name(name);
-    vec![
-        Step::TerraformInit {
-            root: root.to_owned(),
-        },
-        Step::TerraformPlan {
-            root: root.to_owned(),
-            plan_file: plan_file.clone(),
-        },
-        Step::TerraformApply {
-            root: root.to_owned(),
-            plan_file,
-        },
-    ]
 }

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use git2::{Oid, Repository};
 
-use crate::config::{Config, Target};
+use crate::config::{Config, Target, TargetKind};
 use crate::range::Environment;
 
 /// One target's deployment, resolved by `command` before an engine starts.
@@ -35,7 +35,54 @@ impl std::fmt::Debug for Context<'_> {
     }
 }
 
-impl Context<'_> {
+impl<'a> Context<'a> {
+    /// The context of target `name` of `config` at commit `head`; an unknown name is a usage
+    /// error that lists the configured ones.
+    #[allow(clippy::too_many_arguments)]
+    pub fn of(
+        config: &'a Config,
+        name: &'a str,
+        repo: &'a Repository,
+        env: &'a Environment,
+        head: Oid,
+        dry_run: bool,
+        verbose: bool,
+    ) -> crate::Result<Context<'a>> {
+        let target = config
+            .targets
+            .get(name)
+            .ok_or_else(|| unknown_target(config, name))?;
+        Ok(Context {
+            target_name: name,
+            target,
+            config,
+            repo,
+            workdir: repo.workdir(),
+            head,
+            env,
+            dry_run,
+            verbose,
+        })
+    }
+
+    /// Where this target's engine reports (the one sink of [`crate::deploy::progress`]).
+    pub fn progress(&self) -> crate::deploy::progress::Progress<'a> {
+        crate::deploy::progress::Progress::console(self.target_name)
+    }
+
+    /// A usage error unless the target is of `kind`: `command` works only on that kind.
+    pub fn require_kind(&self, kind: TargetKind, command: &str) -> crate::Result<()> {
+        if self.target.kind == kind {
+            return Ok(());
+        }
+        Err(crate::Error::Usage(format!(
+            "{command} works on {} targets, and `{}` is {}",
+            kind.as_str(),
+            self.target_name,
+            self.target.kind.as_str()
+        )))
+    }
+
     /// The working tree, or an error naming why a bare clone cannot deploy.
     pub fn require_workdir(&self) -> crate::Result<&Path> {
         self.workdir.ok_or_else(|| crate::Error::Deploy {
@@ -43,4 +90,14 @@ impl Context<'_> {
             message: "a deployment needs a working tree, and this repository is bare".into(),
         })
     }
+}
+
+/// A usage error naming the targets there are.
+pub fn unknown_target(config: &Config, name: &str) -> crate::Error {
+    let names: Vec<&str> = config.targets.keys().map(String::as_str).collect();
+    crate::Error::Usage(format!(
+        "no target is named `{}` (the configuration has: {})",
+        crate::path::one_line(name),
+        names.join(", ")
+    ))
 }

@@ -43,11 +43,11 @@ pub async fn publish(
     let workdir = ctx.require_workdir()?;
     aws.require_region()?;
     let ecr = Ecr::new(aws);
-    let target = ctx.target_name;
+    let progress = ctx.progress();
 
     // 1. The URI comes from ECR, never from the name.
     let uri = ecr.repository_uri(repository).await?;
-    eprintln!("{target}: ECR repository `{}` is {uri}", one(repository));
+    progress.say(&format!("ECR repository `{}` is {uri}", one(repository)));
     let destination = plan.destination(&uri);
     let registry = registry_host(&destination);
     let cli = Cli::new(&deploy.cli, workdir);
@@ -59,7 +59,7 @@ pub async fn publish(
         let login = ecr.login().await?;
         let call = cli.login(&login.username, registry);
         if ctx.verbose {
-            eprintln!("{target}: $ {}", call.display());
+            progress.say(&format!("$ {}", call.display()));
         }
         let done = call.stdin(login.password.into_bytes()).run()?;
         if !done.success {
@@ -69,19 +69,19 @@ pub async fn publish(
             ));
         }
     } else {
-        eprintln!(
-            "{target}: pushing to {}, which is not ECR: the ECR token is not sent there (log in to it before the deployment if it needs credentials)",
+        progress.say(&format!(
+            "pushing to {}, which is not ECR: the ECR token is not sent there (log in to it before the deployment if it needs credentials)",
             one(registry)
-        );
+        ));
     }
 
     // 3. Already there (a re-run, maybe on an immutable repository): nothing to build.
     if let Some(digest) = ecr.digest_of_tag(repository, &plan.tag).await? {
-        eprintln!(
-            "{target}: {}:{} is already in ECR as {digest}; build and push skipped",
+        progress.say(&format!(
+            "{}:{} is already in ECR as {digest}; build and push skipped",
             one(repository),
             plan.tag
-        );
+        ));
         move_extra_tags(ctx, &ecr, &plan, &digest).await?;
         return Ok(plan.image(uri, digest));
     }
@@ -98,13 +98,13 @@ pub async fn publish(
         run_streamed(ctx, push, || format!("push {reference}"))?;
     }
     let digest = read_back(&ecr, repository, &plan.tag).await?;
-    eprintln!(
-        "{target}: pushed {}:{} as {digest} (build {:.1} s, push {:.1} s)",
+    progress.say(&format!(
+        "pushed {}:{} as {digest} (build {:.1} s, push {:.1} s)",
         one(repository),
         plan.tag,
         built.as_secs_f64(),
         (started.elapsed() - built).as_secs_f64()
-    );
+    ));
     Ok(plan.image(uri, digest))
 }
 
@@ -117,23 +117,23 @@ async fn move_extra_tags(
     plan: &Plan<'_>,
     digest: &str,
 ) -> Result<()> {
-    let target = ctx.target_name;
+    let progress = ctx.progress();
     for tag in &plan.settings.extra_tags {
         if ecr.digest_of_tag(plan.repository, tag).await?.as_deref() == Some(digest) {
             continue;
         }
         if let Some(registry) = &plan.settings.registry {
-            eprintln!(
-                "warning: {target}: tag {tag} was not moved to {digest}: nothing is pushed on a re-run, and image.registry {} is where tags are pushed",
+            progress.warn(&format!(
+                "tag {tag} was not moved to {digest}: nothing is pushed on a re-run, and image.registry {} is where tags are pushed",
                 one(registry)
-            );
+            ));
             continue;
         }
         match ecr.retag(plan.repository, digest, tag).await? {
-            Retag::Tagged => eprintln!("{target}: tagged {digest} as {tag} in ECR"),
-            Retag::Immutable => eprintln!(
-                "warning: {target}: tag {tag} is immutable and names another image, so it was left as it is"
-            ),
+            Retag::Tagged => progress.say(&format!("tagged {digest} as {tag} in ECR")),
+            Retag::Immutable => progress.warn(&format!(
+                "tag {tag} is immutable and names another image, so it was left as it is"
+            )),
         }
     }
     Ok(())
@@ -249,8 +249,8 @@ async fn dry_run(
     deploy: &ServiceDeploy,
     plan: &Plan<'_>,
 ) -> Result<Image> {
-    let target = ctx.target_name;
-    let say = |text: String| println!("{target}: [dry run] {text}");
+    let progress = ctx.progress();
+    let say = |text: String| progress.output(&format!("[dry run] {text}"));
     let ecr = Ecr::new(aws);
     let cwd = ctx.workdir.unwrap_or(std::path::Path::new("."));
     let cli = Cli::new(&deploy.cli, cwd);
@@ -333,7 +333,7 @@ fn run_streamed(
     action: impl FnOnce() -> String,
 ) -> Result<()> {
     if ctx.verbose {
-        eprintln!("{}: $ {}", ctx.target_name, call.display());
+        ctx.progress().say(&format!("$ {}", call.display()));
     }
     let done = call.streamed(ctx.target_name).run()?;
     if done.success {

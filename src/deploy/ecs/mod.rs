@@ -2,12 +2,13 @@
 //! (`image`: resolve the ECR repository, log in, build and push tagged with the commit, or find
 //! it already there), the scan gate (`scan`), then the rollout (`rollout`: a task definition
 //! revision pinned to the digest, one `UpdateService`, the watch, the rollback on failure).
-//! This file only orders the steps; each lives in its own file.
+//! This file holds the engine ([`Engine`]: the steps, which the deployment runs in their order,
+//! the deployed commit, the comment's part); each step lives in its own file.
 
 pub mod clock;
 pub mod container;
 pub mod ecr;
-pub mod ecs;
+pub mod ecs_api;
 pub mod findings;
 pub mod image;
 pub mod rollback;
@@ -16,11 +17,18 @@ pub mod scan;
 pub mod task_definition;
 pub mod watch;
 
+use std::path::Path;
+
+use git2::Oid;
+
 use crate::aws::Aws;
-use crate::config::TargetSettings;
+use crate::config::{Target, TargetSettings};
 use crate::deploy::context::Context;
+use crate::deploy::engine::{DeployedCommit, Options};
 use crate::deploy::settings::ServiceDeploy;
 use crate::error::{Error, Result};
+use crate::output::comment::Detail;
+use crate::plan::Step;
 
 /// The image a deployment rolls out: exactly one digest in one repository.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,10 +132,9 @@ fn dry_run_outputs(ctx: &Context<'_>, from: &str) -> serde_json::Map<String, ser
         ..*ctx
     };
     let say = |why: String| {
-        println!(
-            "{}: [dry run] the outputs of `{from}` are not known ({why}); their names stand in",
-            ctx.target_name
-        );
+        ctx.progress().output(&format!(
+            "[dry run] the outputs of `{from}` are not known ({why}); their names stand in"
+        ));
     };
     match crate::deploy::terraform::state_outputs(&source) {
         Ok(Some(outputs)) => outputs,
@@ -167,25 +174,146 @@ fn from_outputs(
     }
 }
 
-/// `deploy <target>` for an `ecs-service` target: image, scan gate, rollout.
+/// The `ecs-service` engine.
+#[derive(Debug)]
+pub struct Engine;
+
+impl crate::deploy::engine::Engine for Engine {
+    fn steps(&self, _name: &str, target: &Target, head: Oid) -> Vec<Step> {
+        let TargetSettings::EcsService {
+            context,
+            dockerfile,
+            deploy,
+            ..
+        } = &target.settings
+        else {
+            return Vec::new();
+        };
+        let tag = head.to_string();
+        vec![
+            Step::BuildImage {
+                context: context.clone(),
+                dockerfile: dockerfile.clone(),
+                tag: tag.clone(),
+            },
+            Step::PushImage {
+                tag: tag.clone(),
+                extra_tags: deploy
+                    .image
+                    .as_ref()
+                    .map(|i| i.extra_tags.clone())
+                    .unwrap_or_default(),
+            },
+            Step::ScanGate { tag: tag.clone() },
+            Step::RegisterTaskDefinition { tag },
+            Step::UpdateService,
+            Step::WaitForRollout,
+        ]
+    }
+
+    fn deploy(&self, ctx: &Context<'_>, _options: &Options) -> Result<()> {
+        deploy(ctx)
+    }
+
+    fn deployed_commit(&self, ctx: &Context<'_>) -> Result<DeployedCommit> {
+        let deploy = settings(ctx)?;
+        if deploy.ecs.is_none() || deploy.image.is_none() {
+            return Ok(DeployedCommit::NotConfigured);
+        }
+        Ok(match deployed_commit(ctx)? {
+            Some(sha) => DeployedCommit::Commit {
+                sha,
+                reason: "the commit of the image the service runs",
+            },
+            None => DeployedCommit::Nothing,
+        })
+    }
+
+    fn comment_detail(
+        &self,
+        name: &str,
+        target: &Target,
+        head: Oid,
+        _plan_dir: Option<&Path>,
+    ) -> Result<Option<Detail>> {
+        let TargetSettings::EcsService { deploy, .. } = &target.settings else {
+            return Ok(None);
+        };
+        Ok(Some(Detail::Image {
+            target: name.to_owned(),
+            repository: deploy.image.as_ref().and_then(|i| i.repository.clone()),
+            tag: head.to_string(),
+        }))
+    }
+}
+
+/// `deploy <target>` for an `ecs-service` target: its steps, in order (image, scan gate,
+/// rollout), with `--dry-run` printing each with its values.
 pub fn deploy(ctx: &Context<'_>) -> Result<()> {
     let deploy = settings(ctx)?;
     let (repository, names) = names(ctx, deploy)?;
+    let steps =
+        crate::deploy::engine::Engine::steps(&Engine, ctx.target_name, ctx.target, ctx.head);
     let runtime = crate::aws::runtime()?;
     runtime.block_on(async {
         let aws = Aws::load(None).await;
-        let result = async {
-            rollout::preflight(ctx, &aws, &names).await?;
-            let image = image::publish(ctx, &aws, deploy, &repository).await?;
-            scan::gate(ctx, &aws, deploy, &image).await?;
-            rollout::deploy(ctx, &aws, deploy, &names, &image).await
-        }
-        .await;
+        let result = run(ctx, &aws, deploy, &repository, &names, &steps).await;
         if ctx.verbose {
-            eprintln!("{}: {} AWS calls", ctx.target_name, aws.calls());
+            ctx.progress().say(&format!("{} AWS calls", aws.calls()));
         }
         result
     })
+}
+
+/// Runs `steps`, the list `plan` prints, in their order. Some steps are done by one call that
+/// cannot be split without changing what is built or watched: `image::publish` builds and
+/// pushes, `rollout::deploy` registers the revision, updates the service and watches it; the
+/// later steps of such a call are done when their first one is.
+async fn run(
+    ctx: &Context<'_>,
+    aws: &Aws,
+    deploy: &ServiceDeploy,
+    repository: &str,
+    names: &EcsNames,
+    steps: &[Step],
+) -> Result<()> {
+    rollout::preflight(ctx, aws, names).await?;
+    let mut published: Option<Image> = None;
+    for step in steps {
+        let built = || {
+            published.as_ref().ok_or_else(|| Error::Deploy {
+                target: ctx.target_name.to_owned(),
+                message: format!(
+                    "the step `{}` comes before the image is built",
+                    step.describe()
+                ),
+            })
+        };
+        match step {
+            Step::BuildImage { .. } => {
+                published = Some(image::publish(ctx, aws, deploy, repository).await?);
+            }
+            Step::ScanGate { .. } => scan::gate(ctx, aws, deploy, built()?).await?,
+            Step::RegisterTaskDefinition { .. } => {
+                rollout::deploy(ctx, aws, deploy, names, built()?).await?;
+            }
+            // Done by the call of the step before them.
+            Step::PushImage { .. } | Step::UpdateService | Step::WaitForRollout => {}
+            other => {
+                return Err(Error::Deploy {
+                    target: ctx.target_name.to_owned(),
+                    message: format!("an ecs-service target cannot {}", other.describe()),
+                })
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The `rollback` command: an `ecs-service` target only.
+pub fn rollback_command(ctx: &Context<'_>) -> Result<()> {
+    ctx.require_kind(crate::config::TargetKind::EcsService, "rollback")?;
+    rollback(ctx)
 }
 
 /// `rollback <target>`: back to the revision before the running one that last completed.
@@ -197,7 +325,7 @@ pub fn rollback(ctx: &Context<'_>) -> Result<()> {
         let aws = Aws::load(None).await;
         let result = rollout::rollback(ctx, &aws, deploy, &names).await;
         if ctx.verbose {
-            eprintln!("{}: {} AWS calls", ctx.target_name, aws.calls());
+            ctx.progress().say(&format!("{} AWS calls", aws.calls()));
         }
         result
     })

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::error::Result;
 
-use super::ecs::{revision_number, short, Ecs};
+use super::ecs_api::{revision_number, short, Ecs};
 use super::task_definition::{ROLLOUT_FAILED, ROLLOUT_TAG};
 use super::watch::{watch, Ending, Printer, Watcher};
 

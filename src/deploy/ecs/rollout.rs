@@ -1,7 +1,7 @@
 //! Steps 6 to 9 of the service deployment, in order: the task definition revision pinned to the
 //! image (`task_definition`), one `UpdateService`, the watch (`watch`), and on failure the
 //! report of why and the rollback (`rollback`); the `rollback` command; and the commit the
-//! service runs now. All ECS calls go through `ecs`. This file only orders the steps.
+//! service runs now. All ECS calls go through `ecs_api`. This file only orders the steps.
 //!
 //! Under `--dry-run` only `DescribeServices` and `DescribeTaskDefinition` are called (read
 //! access), and the steps are printed on stdout with the diff of the revision.
@@ -11,7 +11,7 @@ use crate::deploy::context::Context;
 use crate::deploy::settings::{RolloutSettings, ServiceDeploy};
 use crate::error::{Error, Result};
 
-use super::ecs::{short, Ecs};
+use super::ecs_api::{short, Ecs};
 use super::rollback::{previous_revision, roll_back};
 use super::task_definition::{diff, Revision, COMMIT_TAG, ROLLOUT_FAILED, ROLLOUT_TAG};
 use super::watch::{human, watch, Ending, Printer, Watcher};
@@ -27,8 +27,9 @@ pub async fn deploy(
     image: &Image,
 ) -> Result<()> {
     if ctx.dry_run {
+        let progress = ctx.progress();
         for line in preview(ctx, aws, deploy, names, image).await? {
-            println!("{line}");
+            progress.output_line(&line);
         }
         return Ok(());
     }
@@ -266,16 +267,15 @@ pub async fn rollback(
         ));
     };
     if ctx.dry_run {
-        println!(
-            "{}: dry run: would update service `{}` in cluster `{}` from {} back to {}, and watch the rollout every {} for up to {}",
-            ctx.target_name,
+        ctx.progress().output(&format!(
+            "dry run: would update service `{}` in cluster `{}` from {} back to {}, and watch the rollout every {} for up to {}",
             names.service,
             names.cluster,
             short(&running),
             short(&to),
             human(settings.poll),
             human(settings.timeout)
-        );
+        ));
         return Ok(());
     }
     match roll_back(&ecs, &mut printer, &to, settings.poll, settings.timeout).await? {
@@ -359,7 +359,7 @@ async fn running(ctx: &Context<'_>, ecs: &Ecs<'_>) -> Result<(String, Revision)>
 async fn running_with_service(
     ctx: &Context<'_>,
     ecs: &Ecs<'_>,
-) -> Result<(String, Revision, super::ecs::ServiceView)> {
+) -> Result<(String, Revision, super::ecs_api::ServiceView)> {
     let service = ecs.service().await?;
     let arn = service
         .task_definition

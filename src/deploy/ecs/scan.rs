@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use crate::aws::Aws;
 use crate::deploy::context::Context;
+use crate::deploy::progress::Progress;
 use crate::deploy::settings::{ScanSettings, ServiceDeploy, Severity};
 use crate::error::{Error, Result};
 
@@ -43,7 +44,7 @@ pub async fn gate(
             let verdict =
                 findings::judge(&findings, &scan.allow, scan.fail_on, &super::clock::today());
             for warning in &verdict.warnings {
-                eprintln!("warning: {target}: {warning}");
+                ctx.progress().warn(&warning.to_string());
             }
             print_verdict(ctx, image, scanner, started_at.elapsed(), &verdict);
             if verdict.blocked() {
@@ -57,7 +58,8 @@ pub async fn gate(
         }
         Outcome::NoFindings(reason) => {
             if scan.fail_on == Severity::None {
-                eprintln!("warning: {target}: {reason}; `scan.fail_on: NONE` lets it pass");
+                ctx.progress()
+                    .warn(&format!("{reason}; `scan.fail_on: NONE` lets it pass"));
                 return Ok(());
             }
             Err(Error::ScanBlocked {
@@ -109,6 +111,7 @@ async fn wait(
     let poll = (scan.timeout / 20).clamp(MIN_POLL, MAX_POLL);
     let mut started = false;
     let mut last_status = String::new();
+    let progress = Progress::console(target);
     loop {
         match ecr.scan(&image.repository, &image.digest).await? {
             ScanState::Done { scanner, findings } => {
@@ -131,15 +134,15 @@ async fn wait(
                 started = true;
                 match ecr.start_scan(&image.repository, &image.digest).await? {
                     Start::Started => {
-                        eprintln!("{target}: started a basic scan of {}", image.digest);
+                        progress.say(&format!("started a basic scan of {}", image.digest));
                         continue;
                     }
-                    Start::LimitExceeded => eprintln!(
-                        "{target}: ECR refused a new scan (LimitExceededException: one ran recently); waiting for its findings"
+                    Start::LimitExceeded => progress.say(
+                        "ECR refused a new scan (LimitExceededException: one ran recently); waiting for its findings"
                     ),
-                    Start::NotTaken(message) => eprintln!(
-                        "{target}: ECR did not start a scan ({message}); waiting for the registry's own scan"
-                    ),
+                    Start::NotTaken(message) => progress.say(&format!(
+                        "ECR did not start a scan ({message}); waiting for the registry's own scan"
+                    )),
                     Start::Unsupported(message) => {
                         return Ok(Outcome::NoFindings(format!(
                             "ECR cannot scan this image ({message})"
@@ -150,7 +153,7 @@ async fn wait(
             ScanState::NotFound => {}
             ScanState::Pending(status) => {
                 if status != last_status {
-                    eprintln!("{target}: waiting for the scan ({status})");
+                    progress.say(&format!("waiting for the scan ({status})"));
                     last_status = status;
                 }
             }
@@ -177,30 +180,29 @@ fn print_verdict(
         Scanner::Basic => "basic",
         Scanner::Enhanced => "enhanced",
     };
-    eprintln!(
-        "{}: scan of {} ({kind} scanning, {}):",
-        ctx.target_name,
+    let progress = ctx.progress();
+    progress.say(&format!(
+        "scan of {} ({kind} scanning, {}):",
         image.pinned(),
         seconds(waited)
-    );
-    eprint!("{}", verdict.table());
-    eprintln!(
-        "{}: the scan gate {}",
-        ctx.target_name,
+    ));
+    progress.progress_text(&verdict.table());
+    progress.say(&format!(
+        "the scan gate {}",
         if verdict.blocked() {
             "blocked the image"
         } else {
             "passed"
         }
-    );
+    ));
 }
 
 /// Prints step 5 with its values. The allow list's dates are checked now, so an expired entry
 /// shows before any push; an image already in ECR has its scan read (never started) and judged.
 async fn dry_run(ctx: &Context<'_>, aws: &Aws, scan: &ScanSettings, image: &Image) {
-    let target = ctx.target_name;
-    println!(
-        "{target}: [dry run] 5. wait up to {} for the scan of {}, and block at {}{}",
+    let progress = ctx.progress();
+    progress.output(&format!(
+        "[dry run] 5. wait up to {} for the scan of {}, and block at {}{}",
         seconds(scan.timeout),
         image.pinned(),
         findings::fail_on_name(scan.fail_on),
@@ -209,7 +211,7 @@ async fn dry_run(ctx: &Context<'_>, aws: &Aws, scan: &ScanSettings, image: &Imag
         } else {
             " or above"
         }
-    );
+    ));
     let today = super::clock::today();
     for allow in &scan.allow {
         let id = crate::path::one_line(&allow.id);
@@ -218,21 +220,21 @@ async fn dry_run(ctx: &Context<'_>, aws: &Aws, scan: &ScanSettings, image: &Imag
         } else {
             "allowed"
         };
-        println!(
-            "{target}: [dry run]    allow {id} until {} ({state}): {}",
+        progress.output(&format!(
+            "[dry run]    allow {id} until {} ({state}): {}",
             allow.expires,
             crate::path::one_line(&allow.reason)
-        );
+        ));
     }
     if image.digest == super::image::UNRESOLVED_DIGEST || !image.digest.starts_with("sha256:") {
         return;
     }
-    let say = |text: &str| println!("{target}: [dry run]    {text}");
+    let say = |text: &str| progress.output(&format!("[dry run]    {text}"));
     match Ecr::new(aws).scan(&image.repository, &image.digest).await {
         Ok(ScanState::Done { scanner, findings }) => {
             let verdict = findings::judge(&findings, &scan.allow, scan.fail_on, &today);
             for warning in &verdict.warnings {
-                eprintln!("warning: {target}: {warning}");
+                progress.warn(&warning.to_string());
             }
             say(&format!(
                 "its {} scan has findings now:",
@@ -241,7 +243,7 @@ async fn dry_run(ctx: &Context<'_>, aws: &Aws, scan: &ScanSettings, image: &Imag
                     Scanner::Enhanced => "enhanced",
                 }
             ));
-            print!("{}", verdict.table());
+            progress.output_text(&verdict.table());
             say(if verdict.blocked() {
                 "the gate would block it"
             } else {

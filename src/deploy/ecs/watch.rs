@@ -7,16 +7,16 @@
 //! else's update, which is not ours to roll back. Services that report no rollout state succeed
 //! when the deployment is the only one left and runs the desired count.
 //!
-//! Output goes to stderr: on a terminal one progress line rewritten in place, elsewhere (CI logs)
+//! Output goes through the progress sink (stderr): on a terminal one progress line rewritten in place, elsewhere (CI logs)
 //! one line per change. New service events are printed as they appear, oldest first.
 
 use std::collections::HashSet;
-use std::io::{IsTerminal as _, Write as _};
 use std::time::{Duration, Instant};
 
+use crate::deploy::progress::Progress;
 use crate::error::Result;
 
-use super::ecs::{DeploymentView, Ecs, ServiceView};
+use super::ecs_api::{DeploymentView, Ecs, ServiceView};
 
 /// How a watched deployment stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,50 +125,37 @@ fn verdict(d: &DeploymentView, service: &ServiceView) -> Verdict {
     }
 }
 
-/// Where the watch prints: a rewritten line on a terminal, a line per change elsewhere.
+/// Where the watch prints, through the engine's progress sink: a rewritten status line on a
+/// terminal, a line per change elsewhere.
 #[derive(Debug)]
 pub struct Printer {
     target: String,
-    terminal: bool,
-    open_line: bool,
 }
 
 impl Printer {
     pub fn new(target: &str) -> Printer {
         Printer {
             target: target.to_owned(),
-            terminal: std::io::stderr().is_terminal(),
-            open_line: false,
         }
+    }
+
+    fn progress(&self) -> Progress<'_> {
+        Progress::console(&self.target)
     }
 
     /// A line that stays.
     pub fn line(&mut self, text: &str) {
-        let mut err = std::io::stderr().lock();
-        if self.open_line {
-            let _ = write!(err, "\r\x1b[2K");
-            self.open_line = false;
-        }
-        let _ = writeln!(err, "{}: {text}", self.target);
+        self.progress().say(text);
     }
 
     /// The status: rewritten in place on a terminal.
     pub fn status(&mut self, text: &str) {
-        if !self.terminal {
-            return self.line(text);
-        }
-        let mut err = std::io::stderr().lock();
-        let _ = write!(err, "\r\x1b[2K{}: {text}", self.target);
-        let _ = err.flush();
-        self.open_line = true;
+        self.progress().status(text);
     }
 
     /// Ends an open progress line.
     pub fn finish(&mut self) {
-        if self.open_line {
-            eprintln!();
-            self.open_line = false;
-        }
+        self.progress().status_end();
     }
 }
 
@@ -242,7 +229,7 @@ pub fn human(duration: Duration) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::ecs::EventView;
+    use super::super::ecs_api::EventView;
     use super::*;
 
     fn deployment(id: &str, status: &str, state: &str, running: i32) -> DeploymentView {

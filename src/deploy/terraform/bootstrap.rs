@@ -18,6 +18,7 @@ use aws_sdk_s3::Client;
 use serde_json::{json, Value};
 
 use crate::aws::Aws;
+use crate::deploy::progress::Progress;
 use crate::error::{Error, Result};
 
 /// One state bucket and the targets whose state it holds.
@@ -110,7 +111,13 @@ impl Outcome {
 }
 
 /// Creates or checks `bucket`; with `fix`, sets what is weaker; with `dry_run`, writes nothing.
-pub async fn ensure(aws: &Aws, bucket: &Bucket, fix: bool, dry_run: bool) -> Result<Outcome> {
+pub async fn ensure(
+    aws: &Aws,
+    bucket: &Bucket,
+    fix: bool,
+    dry_run: bool,
+    progress: &Progress<'_>,
+) -> Result<Outcome> {
     let client = Client::new(&aws.config);
     let name = bucket.name.as_str();
     let exists = exists(aws, &client, bucket).await?;
@@ -120,11 +127,11 @@ pub async fn ensure(aws: &Aws, bucket: &Bucket, fix: bool, dry_run: bool) -> Res
             let constraint = location(&bucket.region)
                 .map(|c| format!(", LocationConstraint={c}"))
                 .unwrap_or_default();
-            println!(
+            progress.output_line(&format!(
                 "would call CreateBucket `{name}` (ObjectOwnership=BucketOwnerEnforced{constraint})"
-            );
+            ));
             for setting in SETTINGS {
-                println!("would call {} on `{name}`", setting.call());
+                progress.output_line(&format!("would call {} on `{name}`", setting.call()));
                 settings.push((setting, Status::WouldSet));
             }
             return Ok(Outcome {
@@ -146,7 +153,7 @@ pub async fn ensure(aws: &Aws, bucket: &Bucket, fix: bool, dry_run: bool) -> Res
         let status = if check(aws, &client, bucket, setting).await? {
             Status::Ok
         } else if dry_run {
-            println!("would call {} on `{name}`", setting.call());
+            progress.output_line(&format!("would call {} on `{name}`", setting.call()));
             if fix {
                 Status::WouldSet
             } else {

@@ -32,7 +32,7 @@ impl SavedPlan {
     /// The files of target `name` in `dir`.
     pub fn new(dir: &Path, name: &str) -> SavedPlan {
         SavedPlan {
-            plan: dir.join(crate::plan::plan_file_name(name)),
+            plan: dir.join(super::plan_file_name(name)),
             fingerprint: dir.join(format!("quest-{name}.fingerprint.json")),
         }
     }

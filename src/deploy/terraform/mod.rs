@@ -15,29 +15,110 @@ pub mod terraform_cli;
 
 use std::path::{Path, PathBuf};
 
+use git2::Oid;
+
 use crate::aws::Aws;
-use crate::config::{Config, TargetKind, TargetSettings};
+use crate::config::{Config, Target, TargetKind, TargetSettings};
 use crate::deploy::context::Context;
+use crate::deploy::engine::{DeployedCommit, Options};
 use crate::deploy::plan_summary::PlanSummary;
+use crate::deploy::progress::Progress;
 use crate::deploy::settings::{StateFile, TerraformDeploy};
 use crate::error::{Error, Result};
+use crate::output::comment::Detail;
+use crate::plan::Step;
 
 use fingerprint::SavedPlan;
 use terraform_cli::{Failure, Planned, Terraform};
 
-/// The switches of `deploy` that only a terraform target reads.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Options {
-    /// Stop after the plan, whatever the branch.
-    pub plan_only: bool,
-    /// Apply even on a branch not in `apply_on`.
-    pub apply: bool,
-    /// Where plans and fingerprints are kept.
-    pub plan_dir: Option<PathBuf>,
-    /// Plan-only: report changes as exit code 10.
-    pub detailed_exitcode: bool,
-    /// The branch being deployed, for `apply_on`.
-    pub branch: Option<String>,
+/// The `terraform` engine.
+#[derive(Debug)]
+pub struct Engine;
+
+impl crate::deploy::engine::Engine for Engine {
+    fn steps(&self, name: &str, target: &Target, _head: Oid) -> Vec<Step> {
+        match &target.settings {
+            TargetSettings::Terraform { root, .. } => steps(name, root),
+            _ => Vec::new(),
+        }
+    }
+
+    fn deploy(&self, ctx: &Context<'_>, options: &Options) -> Result<()> {
+        deploy(ctx, options)
+    }
+
+    fn deployed_commit(&self, ctx: &Context<'_>) -> Result<DeployedCommit> {
+        let TargetSettings::Terraform { deploy, .. } = &ctx.target.settings else {
+            return Ok(DeployedCommit::NotConfigured);
+        };
+        if deploy.state.is_none() {
+            return Ok(DeployedCommit::NotConfigured);
+        }
+        Ok(match deployed_commit(ctx)? {
+            Some(sha) => DeployedCommit::Commit {
+                sha,
+                reason: "the commit of the root's last apply",
+            },
+            None => DeployedCommit::Nothing,
+        })
+    }
+
+    /// The saved plan summary when one was made for this commit (a summary of another commit
+    /// is never shown as this one's), else why there is none.
+    fn comment_detail(
+        &self,
+        name: &str,
+        _target: &Target,
+        head: Oid,
+        plan_dir: Option<&Path>,
+    ) -> Result<Option<Detail>> {
+        let head = head.to_string();
+        let saved = match plan_dir {
+            Some(dir) => crate::deploy::plan_summary::SavedSummary::load(dir, name)?,
+            None => None,
+        };
+        Ok(Some(match saved {
+            Some(saved) if saved.commit == head => Detail::Plan {
+                target: name.to_owned(),
+                summary: saved.summary,
+            },
+            Some(saved) => Detail::NoPlan {
+                target: name.to_owned(),
+                why: format!(
+                    "the saved plan is of commit {}, not of this head; it is not shown",
+                    saved.commit.get(..12).unwrap_or(&saved.commit)
+                ),
+            },
+            None => Detail::NoPlan {
+                target: name.to_owned(),
+                why: "no plan was saved for this commit (run `deploy --plan-only` with the same plan directory first)".into(),
+            },
+        }))
+    }
+}
+
+/// The file name of target `name`'s saved plan, inside the plan directory.
+pub fn plan_file_name(name: &str) -> String {
+    format!("quest-{name}.tfplan")
+}
+
+/// The steps of terraform target `name` with root `root`: what `--dry-run` prints and
+/// `deploy` runs.
+pub fn steps(name: &str, root: &str) -> Vec<Step> {
+    let plan_file = plan_file_name(name);
+    vec![
+        Step::TerraformInit {
+            root: root.to_owned(),
+        },
+        Step::TerraformPlan {
+            root: root.to_owned(),
+            plan_file: plan_file.clone(),
+        },
+        Step::TerraformApply {
+            root: root.to_owned(),
+            plan_file,
+        },
+    ]
 }
 
 /// What one terraform target deploys from.
@@ -112,7 +193,7 @@ pub fn deploy(ctx: &Context<'_>, options: &Options) -> Result<()> {
     let aws = runtime.block_on(Aws::load(Some(&root.state.region)));
     let result = run(ctx, &root, &saved, &decision, options, &aws, &runtime);
     if ctx.verbose {
-        eprintln!("{name}: {} AWS calls", aws.calls());
+        ctx.progress().say(&format!("{} AWS calls", aws.calls()));
     }
     result
 }
@@ -127,6 +208,7 @@ fn run(
     runtime: &tokio::runtime::Runtime,
 ) -> Result<()> {
     let name = ctx.target_name;
+    let progress = ctx.progress();
     let head = ctx.head.to_string();
     let tf = &root.terraform;
     let failed = |step: &str, failure: Failure| -> Error {
@@ -146,12 +228,12 @@ fn run(
             target: name.to_owned(),
             message,
         })?;
-        eprintln!(
-            "{name}: applying the plan saved for this commit ({})",
+        progress.say(&format!(
+            "applying the plan saved for this commit ({})",
             decision.reason
-        );
+        ));
         let summary = summarise(tf, &saved.plan)?;
-        print_summary(name, &summary);
+        print_summary(ctx, &summary);
         return apply(ctx, root, saved, &summary, aws, runtime, &failed);
     }
 
@@ -160,7 +242,7 @@ fn run(
         .map_err(|f| failed("plan", f))?;
     saved.seal(&head)?;
     let summary = summarise(tf, &saved.plan)?;
-    print_summary(name, &summary);
+    print_summary(ctx, &summary);
     // For the pull request comment: the summary (addresses and actions, no value) of this
     // commit's plan, beside the plan.
     if let Some(dir) = saved.plan.parent() {
@@ -177,11 +259,11 @@ fn run(
                 target: name.to_owned(),
             });
         }
-        eprintln!("{name}: stopping after the plan: {}", decision.reason);
+        progress.say(&format!("stopping after the plan: {}", decision.reason));
         return Ok(());
     }
     if !decision.apply {
-        eprintln!("{name}: stopping after the plan: {}", decision.reason);
+        progress.say(&format!("stopping after the plan: {}", decision.reason));
         return Ok(());
     }
     if planned == Planned::NoChanges {
@@ -191,13 +273,13 @@ fn run(
         let marker = marker::Marker::now(&head, &plan_hash, &summary);
         runtime.block_on(marker::write(aws, root.state, &marker))?;
         saved.remove()?;
-        eprintln!(
-            "{name}: the plan has no changes, so there is nothing to apply; recorded commit {head} in `{}`",
+        progress.say(&format!(
+            "the plan has no changes, so there is nothing to apply; recorded commit {head} in `{}`",
             crate::path::one_line(&marker::key(root.state))
-        );
+        ));
         return Ok(());
     }
-    eprintln!("{name}: applying the plan: {}", decision.reason);
+    progress.say(&format!("applying the plan: {}", decision.reason));
     apply(ctx, root, saved, &summary, aws, runtime, &failed)
 }
 
@@ -211,7 +293,6 @@ fn apply(
     runtime: &tokio::runtime::Runtime,
     failed: &dyn Fn(&str, Failure) -> Error,
 ) -> Result<()> {
-    let name = ctx.target_name;
     let plan_hash = fingerprint::hash(&saved.plan)?;
     if let Err(failure) = root.terraform.apply(&saved.plan)? {
         // A plan that failed to apply is stale to Terraform too: the next run plans again. A
@@ -224,11 +305,11 @@ fn apply(
     let marker = marker::Marker::now(&ctx.head.to_string(), &plan_hash, summary);
     runtime.block_on(marker::write(aws, root.state, &marker))?;
     saved.remove()?;
-    eprintln!(
-        "{name}: applied commit {}; recorded it in `{}`",
+    ctx.progress().say(&format!(
+        "applied commit {}; recorded it in `{}`",
         &marker.commit,
         crate::path::one_line(&marker::key(root.state))
-    );
+    ));
     Ok(())
 }
 
@@ -240,9 +321,9 @@ fn summarise(tf: &Terraform, plan: &Path) -> Result<PlanSummary> {
     })
 }
 
-/// The summary table on stdout: no attribute value, ever.
-fn print_summary(name: &str, summary: &PlanSummary) {
-    println!("{name}: {}", summary.to_text().trim_end());
+/// The summary table, as what the run produces: no attribute value, ever.
+fn print_summary(ctx: &Context<'_>, summary: &PlanSummary) {
+    ctx.progress().output(summary.to_text().trim_end());
 }
 
 /// The steps `--dry-run` prints, with the command lines they run.
@@ -253,23 +334,28 @@ fn print_dry_run(
     decision: &branch::Decision,
 ) {
     let tf = &root.terraform;
-    let steps = crate::plan::terraform_steps(ctx.target_name, root.root);
+    let steps = steps(ctx.target_name, root.root);
     let commands = [
         Terraform::init_args(root.state),
         Terraform::plan_args(&saved.plan, &root.deploy.var_files),
         Terraform::apply_args(&saved.plan),
     ];
-    println!("{} (terraform): {} steps", ctx.target_name, steps.len());
+    let progress = ctx.progress();
+    progress.output_line(&format!(
+        "{} (terraform): {} steps",
+        ctx.target_name,
+        steps.len()
+    ));
     for (i, (step, args)) in steps.iter().zip(commands).enumerate() {
-        println!("  {}. {}", i + 1, step.describe());
-        println!("     $ {}", tf.call(args).display());
+        progress.output_line(&format!("  {}. {}", i + 1, step.describe()));
+        progress.output_line(&format!("     $ {}", tf.call(args).display()));
     }
     let verdict = if decision.apply {
         "applies"
     } else {
         "stops after the plan"
     };
-    println!("  the run {verdict}: {}", decision.reason);
+    progress.output_line(&format!("  the run {verdict}: {}", decision.reason));
 }
 
 /// `bootstrap`: create or check the state bucket of `target`, or of every terraform target with
@@ -281,6 +367,18 @@ pub fn bootstrap(
     dry_run: bool,
     verbose: bool,
 ) -> Result<()> {
+    if let Some(name) = target {
+        let found = config
+            .targets
+            .get(name)
+            .ok_or_else(|| crate::deploy::context::unknown_target(config, name))?;
+        if found.kind != TargetKind::Terraform {
+            return Err(Error::Usage(format!(
+                "bootstrap creates the state bucket of a terraform target, and `{name}` is {}",
+                found.kind.as_str()
+            )));
+        }
+    }
     let mut buckets: Vec<bootstrap::Bucket> = Vec::new();
     for (name, t) in &config.targets {
         if target.is_some_and(|only| only != name) || t.kind != TargetKind::Terraform {
@@ -321,16 +419,14 @@ pub fn bootstrap(
     let mut weaker = Vec::new();
     for bucket in &buckets {
         let aws = runtime.block_on(Aws::load(Some(&bucket.region)));
-        let outcome = runtime.block_on(bootstrap::ensure(&aws, bucket, fix, dry_run));
+        let label = format!("bootstrap `{}`", crate::path::one_line(&bucket.name));
+        let progress = Progress::console(&label);
+        let outcome = runtime.block_on(bootstrap::ensure(&aws, bucket, fix, dry_run, &progress));
         if verbose {
-            eprintln!(
-                "bootstrap `{}`: {} AWS calls",
-                crate::path::one_line(&bucket.name),
-                aws.calls()
-            );
+            progress.say(&format!("{} AWS calls", aws.calls()));
         }
         let outcome = outcome?;
-        print_bootstrap(bucket, &outcome, dry_run);
+        print_bootstrap(&progress, bucket, &outcome, dry_run);
         let bad = outcome.weaker();
         if !bad.is_empty() {
             weaker.push((bucket, bad));
@@ -350,16 +446,21 @@ pub fn bootstrap(
     Ok(())
 }
 
-fn print_bootstrap(bucket: &bootstrap::Bucket, outcome: &bootstrap::Outcome, dry_run: bool) {
+fn print_bootstrap(
+    progress: &Progress<'_>,
+    bucket: &bootstrap::Bucket,
+    outcome: &bootstrap::Outcome,
+    dry_run: bool,
+) {
     use bootstrap::Status;
     let name = crate::path::one_line(&bucket.name);
-    println!(
+    progress.output_line(&format!(
         "state bucket `{name}` ({}, for {}):",
         bucket.region,
         bucket.targets.join(", ")
-    );
+    ));
     for (setting, status) in &outcome.settings {
-        println!("  {:<24} {}", setting.label(), status.as_str());
+        progress.output_line(&format!("  {:<24} {}", setting.label(), status.as_str()));
     }
     let count = |wanted: Status| {
         outcome
@@ -386,7 +487,13 @@ fn print_bootstrap(bucket: &bootstrap::Bucket, outcome: &bootstrap::Outcome, dry
     } else {
         "nothing to change".to_owned()
     };
-    println!("  {verdict}");
+    progress.output_line(&format!("  {verdict}"));
+}
+
+/// The `outputs` command: the outputs of a `terraform` target, as printed (redacted).
+pub fn outputs_command(ctx: &Context<'_>) -> Result<String> {
+    ctx.require_kind(TargetKind::Terraform, "outputs")?;
+    Ok(redacted(&outputs(ctx)?))
 }
 
 /// `outputs <target>`: `terraform output -json` of the root, as JSON text.

@@ -8,6 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::deploy::progress::Progress;
 use crate::deploy::settings::StateFile;
 use crate::error::{Error, Result};
 use crate::process::{Finished, Invocation};
@@ -50,7 +51,7 @@ impl Terraform {
     pub fn check_version(&self) -> Result<String> {
         let call = self.call(["version", "-json"]);
         if self.verbose {
-            eprintln!("{}: $ {}", self.target, call.display());
+            Progress::console(&self.target).say(&format!("$ {}", call.display()));
         }
         let finished = call.run().map_err(|_| Error::Tool {
             action: format!("run `{}`", call.display()),
@@ -125,7 +126,7 @@ impl Terraform {
     fn streamed(&self, args: &[String]) -> Result<Finished> {
         let call = self.call(args).streamed(self.target.clone());
         if self.verbose {
-            eprintln!("{}: $ {}", self.target, call.display());
+            Progress::console(&self.target).say(&format!("$ {}", call.display()));
         }
         call.run()
     }
@@ -174,7 +175,7 @@ impl Terraform {
     fn captured(&self, args: &[&str]) -> Result<String> {
         let call = self.call(args);
         if self.verbose {
-            eprintln!("{}: $ {}", self.target, call.display());
+            Progress::console(&self.target).say(&format!("$ {}", call.display()));
         }
         let done = call.run()?;
         if !done.success {

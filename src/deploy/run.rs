@@ -1,0 +1,77 @@
+//! `deploy <target>` across kinds: what holds for every engine before one starts. A target the
+//! range did not change deploys nothing (and says so) unless forced; a deployment that reads
+//! the working tree needs it at the head, unchanged. Then the target's engine runs.
+
+use crate::deploy::context::Context;
+use crate::deploy::engine::{engine, Options};
+use crate::error::{Error, Result};
+use crate::path::RepoPath;
+use crate::range::short;
+use crate::report::Report;
+
+/// Deploys `ctx`'s target, whose routing `report` holds; `force` deploys an unchanged one.
+pub fn deploy(ctx: &Context<'_>, report: &Report, options: &Options, force: bool) -> Result<()> {
+    let routed = report.routing.get(ctx.target_name);
+    let changed = routed.is_some_and(|r| r.changed);
+    if !changed && !force {
+        // Under --since deployed the target's own base decided, not the pushed one.
+        let base = match routed.and_then(|r| r.since.as_ref()) {
+            Some(since) => since.commit,
+            None => report.range.base,
+        };
+        let range = match base {
+            Some(base) => format!("{}..{}", short(base), short(report.range.head)),
+            None => short(report.range.head),
+        };
+        ctx.progress().say(&format!(
+            "the range {range} did not change this target, so there is nothing to deploy (--force deploys anyway)"
+        ));
+        return Ok(());
+    }
+    let engine = engine(ctx.target.kind);
+    if !ctx.dry_run && engine.reads_checkout() {
+        require_clean_checkout(ctx.repo, ctx.head, ctx.target_name)?;
+    }
+    engine.deploy(ctx, options)
+}
+
+/// A deployment builds and plans from the working tree but labels what it makes with the head
+/// commit: the two must be the same, so the checkout must be at the head with no change to a
+/// tracked file. (Untracked files, such as the plan directory, do not count.)
+fn require_clean_checkout(repo: &git2::Repository, head: git2::Oid, target: &str) -> Result<()> {
+    if repo.workdir().is_none() {
+        return Ok(());
+    }
+    let refuse = |message: String| Error::Deploy {
+        target: target.to_owned(),
+        message,
+    };
+    let checked_out = repo
+        .head()
+        .ok()
+        .and_then(|h| h.peel_to_commit().ok())
+        .map(|c| c.id());
+    if checked_out != Some(head) {
+        return Err(refuse(format!(
+            "the working tree is at {}, not at {}, the head being deployed; check that commit out first (builds and plans read the working tree)",
+            checked_out.map_or("no commit".to_owned(), short),
+            short(head)
+        )));
+    }
+    let mut options = git2::StatusOptions::new();
+    options.include_untracked(false).include_ignored(false);
+    let statuses = repo
+        .statuses(Some(&mut options))
+        .map_err(Error::git("read the working tree's status"))?;
+    if let Some(entry) = statuses
+        .iter()
+        .find(|e| e.status() != git2::Status::CURRENT)
+    {
+        let path = RepoPath::new(entry.path_bytes().to_vec());
+        return Err(refuse(format!(
+            "the working tree has uncommitted changes to tracked files ({} and maybe others); a deployment builds and plans only what is committed",
+            path.escaped()
+        )));
+    }
+    Ok(())
+}
