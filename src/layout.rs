@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 use indexmap::IndexMap;
 
-use crate::config::{BuildFile, ConfigFile, TargetFile, TargetKind};
+use crate::config::{BuildFile, ConfigFile, ServiceTargetFile, TargetFile, TerraformTargetFile};
 use crate::error::Result;
 use crate::snapshot::Snapshot;
 
@@ -44,18 +44,14 @@ pub fn discover(
         let name = unique(&mut targets, &names("", "service", &context));
         targets.insert(
             name,
-            TargetFile {
-                kind: TargetKind::EcsService,
-                paths: Vec::new(),
+            TargetFile::EcsService(Box::new(ServiceTargetFile {
                 build: Some(BuildFile {
                     context: Some(context.clone()),
                     dockerfile: (*dockerfile != default_name).then(|| dockerfile.clone()),
-                    args: Default::default(),
-                    cli: None,
-                    target: None,
+                    ..BuildFile::default()
                 }),
-                ..TargetFile::new(TargetKind::EcsService)
-            },
+                ..ServiceTargetFile::default()
+            })),
         );
     }
 
@@ -93,10 +89,10 @@ pub fn discover(
         let name = unique(&mut targets, &names("infra-", "infra", root));
         targets.insert(
             name,
-            TargetFile {
+            TargetFile::Terraform(TerraformTargetFile {
                 root: Some(root.clone()),
-                ..TargetFile::new(TargetKind::Terraform)
-            },
+                ..TerraformTargetFile::default()
+            }),
         );
     }
     Ok(ConfigFile {
@@ -210,11 +206,11 @@ mod tests {
         );
         let api2 = &config.targets["tools-api"];
         assert_eq!(
-            api2.build.as_ref().and_then(|b| b.dockerfile.as_deref()),
+            api2.build().and_then(|b| b.dockerfile.as_deref()),
             Some("tools/api/build.Dockerfile")
         );
         assert_eq!(
-            config.targets["infra-prod"].root.as_deref(),
+            config.targets["infra-prod"].root(),
             Some("terraform/environments/prod")
         );
     }
@@ -224,11 +220,11 @@ mod tests {
         let example = "provider \"aws\" {}\nmodule \"this\" {\n  source = \"../../\"\n}\n";
         let top = ("main.tf", "provider \"aws\" {}\n");
         let alone = discover(&MemorySnapshot::new([top]), &|_| true, "main").unwrap();
-        let roots: Vec<Option<&str>> = alone.targets.values().map(|t| t.root.as_deref()).collect();
+        let roots: Vec<Option<&str>> = alone.targets.values().map(|t| t.root()).collect();
         assert_eq!(roots, [Some(".")]);
         let called = MemorySnapshot::new([top, ("examples/complete/main.tf", example)]);
         let config = discover(&called, &|_| true, "main").unwrap();
-        let roots: Vec<Option<&str>> = config.targets.values().map(|t| t.root.as_deref()).collect();
+        let roots: Vec<Option<&str>> = config.targets.values().map(|t| t.root()).collect();
         assert_eq!(roots, [Some("examples/complete")]);
     }
 }

@@ -328,7 +328,7 @@ fn check_named_paths(
                 analyze_build: true,
                 ..
             } => {
-                let build = written.and_then(|t| t.build.as_ref());
+                let build = written.and_then(|t| t.build());
                 // The key the user wrote; a context taken from the Dockerfile's folder is the
                 // Dockerfile's typo.
                 let context_key = if build.is_some_and(|b| b.context.is_some()) {

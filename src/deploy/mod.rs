@@ -8,6 +8,5 @@ pub mod engine;
 pub mod plan_summary;
 pub mod progress;
 pub mod run;
-pub mod settings;
 pub mod since;
 pub mod terraform;

@@ -398,7 +398,7 @@ fn terraform_plans_applies_on_main_records_the_marker_and_applies_a_saved_plan_o
 
 /// `deployed_commit`'s source of truth, read through the library as `--since deployed` does.
 fn marker_commit(moto: &Moto) -> Option<String> {
-    use quest_changes::deploy::settings::StateFile;
+    use quest_changes::config::StateFile;
     use quest_changes::deploy::terraform::marker;
     let aws = quest_changes::aws::Aws::from_config(moto.sdk_config());
     let state = StateFile {

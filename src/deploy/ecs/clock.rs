@@ -60,6 +60,6 @@ mod tests {
 
     #[test]
     fn today_is_a_valid_date() {
-        assert!(crate::deploy::settings::valid_date(&today()));
+        assert!(crate::config::valid_date(&today()));
     }
 }

@@ -5,7 +5,7 @@
 //! Finding ids come from the scanner and are untrusted text: everything this renders passes
 //! through [`crate::path::one_line`].
 
-use crate::deploy::settings::{Allow, Severity};
+use crate::config::{Allow, Severity};
 
 /// A finding's severity as the scanner reports it. Only the four graded levels can block;
 /// `INFORMATIONAL`, `UNDEFINED` and Inspector's `UNTRIAGED` are shown but never block.

@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use crate::aws::Aws;
 use crate::config::TargetSettings;
+use crate::config::{ImageSettings, ServiceDeploy};
 use crate::deploy::context::Context;
-use crate::deploy::settings::{ImageSettings, ServiceDeploy};
 use crate::error::{Error, Result};
 use crate::process::Invocation;
 

@@ -22,10 +22,10 @@ use std::path::Path;
 use git2::Oid;
 
 use crate::aws::Aws;
+use crate::config::ServiceDeploy;
 use crate::config::{Target, TargetSettings};
 use crate::deploy::context::Context;
 use crate::deploy::engine::{DeployedCommit, Options};
-use crate::deploy::settings::ServiceDeploy;
 use crate::error::{Error, Result};
 use crate::output::comment::Detail;
 use crate::plan::Step;

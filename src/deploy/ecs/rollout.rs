@@ -7,8 +7,8 @@
 //! access), and the steps are printed on stdout with the diff of the revision.
 
 use crate::aws::Aws;
+use crate::config::{RolloutSettings, ServiceDeploy};
 use crate::deploy::context::Context;
-use crate::deploy::settings::{RolloutSettings, ServiceDeploy};
 use crate::error::{Error, Result};
 
 use super::ecs_api::{short, Ecs};

@@ -11,9 +11,9 @@
 use std::time::{Duration, Instant};
 
 use crate::aws::Aws;
+use crate::config::{ScanSettings, ServiceDeploy, Severity};
 use crate::deploy::context::Context;
 use crate::deploy::progress::Progress;
-use crate::deploy::settings::{ScanSettings, ServiceDeploy, Severity};
 use crate::error::{Error, Result};
 
 use super::ecr::{Ecr, ScanState, Scanner, Start};

@@ -5,7 +5,7 @@
 use serde::Deserialize;
 
 use crate::aws::Aws;
-use crate::deploy::settings::StateFile;
+use crate::config::StateFile;
 use crate::error::{Error, Result};
 
 /// The fields of Terraform's lock info that say who holds the lock.

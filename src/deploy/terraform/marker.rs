@@ -10,8 +10,8 @@ use aws_sdk_s3::Client;
 use serde::{Deserialize, Serialize};
 
 use crate::aws::Aws;
+use crate::config::StateFile;
 use crate::deploy::plan_summary::PlanSummary;
-use crate::deploy::settings::StateFile;
 use crate::error::Result;
 
 /// What the marker records.

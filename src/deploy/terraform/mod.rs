@@ -19,11 +19,11 @@ use git2::Oid;
 
 use crate::aws::Aws;
 use crate::config::{Config, Target, TargetKind, TargetSettings};
+use crate::config::{StateFile, TerraformDeploy};
 use crate::deploy::context::Context;
 use crate::deploy::engine::{DeployedCommit, Options};
 use crate::deploy::plan_summary::PlanSummary;
 use crate::deploy::progress::Progress;
-use crate::deploy::settings::{StateFile, TerraformDeploy};
 use crate::error::{Error, Result};
 use crate::output::comment::Detail;
 use crate::plan::Step;

@@ -8,8 +8,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::config::StateFile;
 use crate::deploy::progress::Progress;
-use crate::deploy::settings::StateFile;
 use crate::error::{Error, Result};
 use crate::process::{Finished, Invocation};
 

@@ -11,6 +11,11 @@ use std::time::Duration;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+/// Defaults of the deployment sections, as written in a file (and as `config` prints them).
+pub(crate) const DEFAULT_SCAN_TIMEOUT: &str = "10m";
+pub(crate) const DEFAULT_ROLLOUT_TIMEOUT: &str = "15m";
+pub(crate) const DEFAULT_ROLLOUT_POLL: &str = "5s";
+
 /// `image`: where the service image goes.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -1,0 +1,768 @@
+//! Validation of a parsed `.quest-changes.yml`: what types cannot say (the version, names,
+//! patterns, paths inside the repository, durations, dates, which target `ecs.from` names),
+//! each error naming its key path. The result, [`Config`], is what every command runs from.
+
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+
+use super::deploy::{
+    parse_duration, valid_date, Allow, EcsFile, EcsSettings, ImageFile, ImageSettings, RolloutFile,
+    RolloutSettings, ScanFile, ScanSettings, ServiceDeploy, Severity, TerraformDeploy,
+    DEFAULT_ROLLOUT_POLL, DEFAULT_ROLLOUT_TIMEOUT, DEFAULT_SCAN_TIMEOUT,
+};
+use super::file::{ConfigFile, ServiceTargetFile, TargetFile, TargetKind, TerraformTargetFile};
+use super::SUPPORTED_VERSION;
+use crate::error::Error;
+use crate::pattern::Rule;
+
+/// A validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where it came from: a file, or `<discovered from the repository layout>`.
+    pub source: PathBuf,
+    /// The file as written (normalised), for `quest-changes config`.
+    pub file: ConfigFile,
+    pub default_branch: String,
+    pub targets: IndexMap<String, Target>,
+}
+
+/// A validated target.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub kind: TargetKind,
+    pub rules: Vec<Rule>,
+    pub settings: TargetSettings,
+}
+
+/// What each kind needs beyond routing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TargetSettings {
+    EcsService {
+        context: String,
+        dockerfile: String,
+        /// Route by what the image build reads (the target has a `build` section).
+        analyze_build: bool,
+        /// `build.args`.
+        build_args: std::collections::BTreeMap<String, String>,
+        /// `build.target`: the stage built; `None` is the last one.
+        build_target: Option<String>,
+        /// `build.cli`, `image`, `ecs`, `scan`, `rollout` (boxed: the largest settings by far).
+        deploy: Box<ServiceDeploy>,
+    },
+    Terraform {
+        root: String,
+        /// Route by the root's module graph (the target names its `root`).
+        analyze_root: bool,
+        /// `state`, `var_files`, `apply_on`, `binary`.
+        deploy: TerraformDeploy,
+    },
+    Custom,
+}
+
+pub(super) fn validate(file: ConfigFile, source: &Path) -> Result<Config, Error> {
+    let fail = |message: String| Error::Config {
+        file: source.to_owned(),
+        location: None,
+        message,
+    };
+    if file.version != SUPPORTED_VERSION {
+        return Err(fail(format!(
+            "version: unsupported version {} (this build reads version {SUPPORTED_VERSION})",
+            file.version
+        )));
+    }
+    if !is_valid_branch_name(&file.default_branch) {
+        return Err(fail(format!(
+            "default_branch: `{}` is not a valid branch name",
+            file.default_branch
+        )));
+    }
+    if file.targets.is_empty() {
+        return Err(fail("targets: at least one target is required".into()));
+    }
+    let mut parameter_names: IndexMap<String, String> = IndexMap::new();
+    let mut targets = IndexMap::new();
+    for (name, target) in &file.targets {
+        if !is_valid_target_name(name) {
+            return Err(fail(format!(
+                "targets.{name}: invalid target name (use letters, digits, `-` and `_`)"
+            )));
+        }
+        // CircleCI pipeline parameters are `deploy_<name>` with `-` mapped to `_`; two names
+        // that map to the same parameter would make one target's flag overwrite the other's.
+        let parameter = name.replace('-', "_");
+        if let Some(other) = parameter_names.insert(parameter.clone(), name.clone()) {
+            return Err(fail(format!(
+                "targets.{name}: the name collides with `{other}` (both become the CircleCI parameter `deploy_{parameter}`)"
+            )));
+        }
+        let routes_by_inputs = match target {
+            TargetFile::EcsService(t) => t.build.is_some(),
+            TargetFile::Terraform(t) => t.root.is_some(),
+            TargetFile::Custom(_) => false,
+        };
+        if target.paths().is_empty() && !routes_by_inputs {
+            return Err(fail(format!(
+                "targets.{name}.paths: at least one pattern is required"
+            )));
+        }
+        let mut rules = Vec::with_capacity(target.paths().len());
+        for (i, pattern) in target.paths().iter().enumerate() {
+            let rule = Rule::parse(pattern).map_err(|e| {
+                fail(format!(
+                    "targets.{name}.paths[{i}]: invalid pattern `{pattern}`: {}",
+                    e.0
+                ))
+            })?;
+            rules.push(rule);
+        }
+        if !rules.is_empty() && !rules.iter().any(|r| !r.negated) {
+            return Err(fail(format!(
+                "targets.{name}.paths: every pattern is a `!` exclusion, so nothing can match"
+            )));
+        }
+        let settings = settings_for(name, target, &file.default_branch, &fail)?;
+        targets.insert(
+            name.clone(),
+            Target {
+                kind: target.kind(),
+                rules,
+                settings,
+            },
+        );
+    }
+    for (name, target) in &targets {
+        let TargetSettings::EcsService { deploy, .. } = &target.settings else {
+            continue;
+        };
+        if let Some(from) = deploy.ecs.as_ref().and_then(|e| e.from.as_ref()) {
+            match targets.get(from).map(|t: &Target| t.kind) {
+                Some(TargetKind::Terraform) => {}
+                Some(kind) => {
+                    return Err(fail(format!(
+                        "targets.{name}.ecs.from: `{from}` is a {} target; it must be a terraform target",
+                        kind.as_str()
+                    )))
+                }
+                None => {
+                    return Err(fail(format!(
+                        "targets.{name}.ecs.from: there is no target `{from}`"
+                    )))
+                }
+            }
+        }
+    }
+    Ok(Config {
+        source: source.to_owned(),
+        default_branch: file.default_branch.clone(),
+        file,
+        targets,
+    })
+}
+
+fn settings_for(
+    name: &str,
+    target: &TargetFile,
+    default_branch: &str,
+    fail: &dyn Fn(String) -> Error,
+) -> Result<TargetSettings, Error> {
+    let prefix = || fixed_prefix(target.paths().iter().find(|p| !p.starts_with('!')));
+    match target {
+        TargetFile::EcsService(target) => {
+            let analyze_build = target.build.is_some();
+            let build = target.build.clone().unwrap_or_default();
+            let deploy = service_deploy(name, target, build.cli.clone(), fail)?;
+            if let Some(stage) = &build.target {
+                check_stage_name(stage, &format!("targets.{name}.build.target"), fail)?;
+            }
+            let context = match (&build.context, &build.dockerfile) {
+                (Some(c), _) => check_relative(c, &format!("targets.{name}.build.context"), fail)?,
+                (None, Some(d)) => {
+                    let d = check_relative(d, &format!("targets.{name}.build.dockerfile"), fail)?;
+                    d.rsplit_once('/')
+                        .map_or(".".to_owned(), |(dir, _)| dir.to_owned())
+                }
+                (None, None) => prefix(),
+            };
+            let dockerfile = match build.dockerfile {
+                Some(d) => check_relative(&d, &format!("targets.{name}.build.dockerfile"), fail)?,
+                None if context == "." => "Dockerfile".to_owned(),
+                None => format!("{context}/Dockerfile"),
+            };
+            Ok(TargetSettings::EcsService {
+                context,
+                dockerfile,
+                analyze_build,
+                build_args: build.args,
+                build_target: build.target,
+                deploy: Box::new(deploy),
+            })
+        }
+        TargetFile::Terraform(target) => {
+            let root = match &target.root {
+                Some(r) => check_relative(r, &format!("targets.{name}.root"), fail)?,
+                None => prefix(),
+            };
+            let deploy = terraform_deploy(name, target, default_branch, fail)?;
+            Ok(TargetSettings::Terraform {
+                root,
+                analyze_root: target.root.is_some(),
+                deploy,
+            })
+        }
+        TargetFile::Custom(_) => Ok(TargetSettings::Custom),
+    }
+}
+
+fn duration(
+    value: Option<&String>,
+    default: &str,
+    key: &str,
+    fail: &dyn Fn(String) -> Error,
+) -> Result<std::time::Duration, Error> {
+    let text = value.map_or(default, String::as_str);
+    let parsed = parse_duration(text).map_err(|e| fail(format!("{key}: {e}")))?;
+    if parsed.is_zero() {
+        return Err(fail(format!("{key}: must be longer than zero")));
+    }
+    if parsed > std::time::Duration::from_secs(24 * 3600) {
+        return Err(fail(format!(
+            "{key}: `{text}` is longer than the 24h allowed"
+        )));
+    }
+    Ok(parsed)
+}
+
+fn non_empty_name(value: &str, key: &str, fail: &dyn Fn(String) -> Error) -> Result<(), Error> {
+    if value.trim().is_empty() || value.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(fail(format!(
+            "{key}: `{}` must be a non-empty name without spaces",
+            value.escape_debug()
+        )));
+    }
+    Ok(())
+}
+
+fn service_deploy(
+    name: &str,
+    target: &ServiceTargetFile,
+    cli: Option<String>,
+    fail: &dyn Fn(String) -> Error,
+) -> Result<ServiceDeploy, Error> {
+    let cli = cli.unwrap_or_else(|| "docker".to_owned());
+    non_empty_name(&cli, &format!("targets.{name}.build.cli"), fail)?;
+    let image = match &target.image {
+        None => None,
+        Some(ImageFile {
+            repository,
+            registry,
+            platform,
+            extra_tags,
+        }) => {
+            match repository {
+                Some(repository) => non_empty_name(
+                    repository,
+                    &format!("targets.{name}.image.repository"),
+                    fail,
+                )?,
+                None if target.ecs.as_ref().is_some_and(|e| e.from.is_some()) => {}
+                None => {
+                    return Err(fail(format!(
+                        "targets.{name}.image.repository: required unless `ecs.from` names a terraform target"
+                    )))
+                }
+            }
+            if let Some(registry) = registry {
+                non_empty_name(registry, &format!("targets.{name}.image.registry"), fail)?;
+            }
+            for (i, tag) in extra_tags.iter().enumerate() {
+                let valid = !tag.is_empty()
+                    && tag.len() <= 128
+                    && !tag.starts_with(['.', '-'])
+                    && tag
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+                if !valid {
+                    return Err(fail(format!(
+                        "targets.{name}.image.extra_tags[{i}]: `{}` is not a valid image tag",
+                        tag.escape_debug()
+                    )));
+                }
+            }
+            Some(ImageSettings {
+                repository: repository.clone(),
+                registry: registry.clone(),
+                platform: platform.clone().unwrap_or_else(|| "linux/amd64".to_owned()),
+                extra_tags: extra_tags.clone(),
+            })
+        }
+    };
+    let ecs = match &target.ecs {
+        None => None,
+        Some(EcsFile {
+            cluster,
+            service,
+            container,
+            from,
+        }) => {
+            for (key, value) in [
+                ("cluster", cluster),
+                ("service", service),
+                ("container", container),
+                ("from", from),
+            ] {
+                if let Some(value) = value {
+                    non_empty_name(value, &format!("targets.{name}.ecs.{key}"), fail)?;
+                }
+            }
+            if from.is_none() {
+                let missing = [
+                    ("cluster", cluster.is_none()),
+                    ("service", service.is_none()),
+                    ("container", container.is_none()),
+                ]
+                .into_iter()
+                .find_map(|(k, m)| m.then_some(k));
+                if let Some(key) = missing {
+                    return Err(fail(format!(
+                        "targets.{name}.ecs.{key}: required unless `ecs.from` names a terraform target"
+                    )));
+                }
+            }
+            Some(EcsSettings {
+                cluster: cluster.clone(),
+                service: service.clone(),
+                container: container.clone(),
+                from: from.clone(),
+            })
+        }
+    };
+    let scan_file = target.scan.clone().unwrap_or(ScanFile {
+        fail_on: None,
+        timeout: None,
+        allow: Vec::new(),
+    });
+    let mut allow = Vec::with_capacity(scan_file.allow.len());
+    for (i, entry) in scan_file.allow.iter().enumerate() {
+        let key = format!("targets.{name}.scan.allow[{i}]");
+        if entry.id.trim().is_empty() {
+            return Err(fail(format!("{key}.id: must name a finding")));
+        }
+        if entry.reason.trim().is_empty() {
+            return Err(fail(format!(
+                "{key}.reason: say why `{}` may pass",
+                entry.id
+            )));
+        }
+        if !valid_date(&entry.expires) {
+            return Err(fail(format!(
+                "{key}.expires: `{}` is not a date like 2027-01-31",
+                entry.expires.escape_debug()
+            )));
+        }
+        allow.push(Allow {
+            id: entry.id.clone(),
+            reason: entry.reason.clone(),
+            expires: entry.expires.clone(),
+        });
+    }
+    let scan = ScanSettings {
+        fail_on: scan_file.fail_on.unwrap_or(Severity::High),
+        timeout: duration(
+            scan_file.timeout.as_ref(),
+            DEFAULT_SCAN_TIMEOUT,
+            &format!("targets.{name}.scan.timeout"),
+            fail,
+        )?,
+        allow,
+    };
+    let rollout_file = target.rollout.clone().unwrap_or(RolloutFile {
+        timeout: None,
+        poll: None,
+    });
+    let rollout = RolloutSettings {
+        timeout: duration(
+            rollout_file.timeout.as_ref(),
+            DEFAULT_ROLLOUT_TIMEOUT,
+            &format!("targets.{name}.rollout.timeout"),
+            fail,
+        )?,
+        poll: duration(
+            rollout_file.poll.as_ref(),
+            DEFAULT_ROLLOUT_POLL,
+            &format!("targets.{name}.rollout.poll"),
+            fail,
+        )?,
+    };
+    Ok(ServiceDeploy {
+        cli,
+        image,
+        ecs,
+        scan,
+        rollout,
+    })
+}
+
+fn terraform_deploy(
+    name: &str,
+    target: &TerraformTargetFile,
+    default_branch: &str,
+    fail: &dyn Fn(String) -> Error,
+) -> Result<TerraformDeploy, Error> {
+    if let Some(state) = &target.state {
+        for (key, value) in [
+            ("bucket", &state.bucket),
+            ("key", &state.key),
+            ("region", &state.region),
+        ] {
+            non_empty_name(value, &format!("targets.{name}.state.{key}"), fail)?;
+        }
+        if state.key.starts_with('/') || state.key.ends_with('/') {
+            return Err(fail(format!(
+                "targets.{name}.state.key: `{}` must be an object key like `prod/terraform.tfstate`",
+                state.key
+            )));
+        }
+    }
+    for (i, file) in target.var_files.iter().enumerate() {
+        if file.trim().is_empty() || file.chars().any(char::is_control) {
+            return Err(fail(format!(
+                "targets.{name}.var_files[{i}]: must name a file"
+            )));
+        }
+    }
+    let apply_on = match &target.apply_on {
+        Some(branches) => {
+            for (i, branch) in branches.iter().enumerate() {
+                if !is_valid_branch_name(branch) {
+                    return Err(fail(format!(
+                        "targets.{name}.apply_on[{i}]: `{branch}` is not a valid branch name"
+                    )));
+                }
+            }
+            branches.clone()
+        }
+        None => vec![default_branch.to_owned()],
+    };
+    let binary = target
+        .binary
+        .clone()
+        .unwrap_or_else(|| "terraform".to_owned());
+    non_empty_name(&binary, &format!("targets.{name}.binary"), fail)?;
+    Ok(TerraformDeploy {
+        state: target.state.clone(),
+        var_files: target.var_files.clone(),
+        apply_on,
+        binary,
+    })
+}
+
+/// A repository-relative directory: no leading `/`, no `..`, no empty segments.
+fn check_relative(value: &str, key: &str, fail: &dyn Fn(String) -> Error) -> Result<String, Error> {
+    let trimmed = value.trim_end_matches('/');
+    let trimmed = trimmed.strip_prefix("./").unwrap_or(trimmed);
+    if trimmed.is_empty() || trimmed == "." {
+        return Ok(".".to_owned());
+    }
+    let bad = trimmed.starts_with('/')
+        || trimmed
+            .split('/')
+            .any(|s| s.is_empty() || s == ".." || s == ".")
+        || trimmed.chars().any(char::is_control);
+    if bad {
+        return Err(fail(format!(
+            "{key}: `{value}` must be a path inside the repository, relative to its root"
+        )));
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// A Dockerfile stage name as Docker accepts it in `FROM ... AS <name>`: a letter, then
+/// letters, digits, `-`, `_` and `.`.
+fn check_stage_name(value: &str, key: &str, fail: &dyn Fn(String) -> Error) -> Result<(), Error> {
+    let mut chars = value.chars();
+    let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if valid {
+        Ok(())
+    } else {
+        Err(fail(format!(
+            "{key}: `{value}` is not a stage name (a letter, then letters, digits, `-`, `_` or `.`)"
+        )))
+    }
+}
+
+/// The directory part of a pattern before its first special character: `app/**` -> `app`.
+fn fixed_prefix(pattern: Option<&String>) -> String {
+    let Some(pattern) = pattern else {
+        return ".".to_owned();
+    };
+    let segments: Vec<&str> = pattern.split('/').collect();
+    let mut fixed = Vec::new();
+    // The last segment names files, not the directory.
+    for segment in &segments[..segments.len().saturating_sub(1)] {
+        if segment.contains(['*', '?', '[', '{', '\\']) {
+            break;
+        }
+        fixed.push(*segment);
+    }
+    if fixed.is_empty() {
+        ".".to_owned()
+    } else {
+        fixed.join("/")
+    }
+}
+
+fn is_valid_target_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+fn is_valid_branch_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('-')
+        && !name.contains("..")
+        && !name
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || "~^:?*[\\".contains(c))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    /// The error a configuration gives: its location (`line:column`, when the parser gives
+    /// one) and its message.
+    fn error(yaml: &str) -> String {
+        match Config::parse(yaml, Path::new("f.yml")) {
+            Ok(_) => panic!("expected an error for:\n{yaml}"),
+            Err(Error::Config {
+                location, message, ..
+            }) => match location {
+                Some(l) => format!("{}:{}: {message}", l.line, l.column),
+                None => message,
+            },
+            Err(other) => panic!("not a configuration error: {other}"),
+        }
+    }
+
+    /// One target `s` of `kind` with the given extra keys (flow style, on one line).
+    fn target(kind: &str, keys: &str) -> String {
+        format!("version: 1\ntargets:\n  s: {{kind: {kind}, paths: [a]{keys}}}\n")
+    }
+
+    fn service(keys: &str) -> String {
+        target("ecs-service", keys)
+    }
+
+    fn terraform(keys: &str) -> String {
+        target("terraform", keys)
+    }
+
+    const ECS: &str = ", ecs: {cluster: c, service: v, container: k}";
+
+    #[test]
+    fn every_rule_of_the_file_names_its_key() {
+        let cases: Vec<(String, &str)> = vec![
+            // The file as a whole.
+            ("version: 2\ntargets:\n  s: {kind: custom, paths: [a]}\n".into(), "version: unsupported version 2 (this build reads version 1)"),
+            ("version: 1\ndefault_branch: \"a b\"\ntargets:\n  s: {kind: custom, paths: [a]}\n".into(), "default_branch: `a b` is not a valid branch name"),
+            ("version: 1\ndefault_branch: a..b\ntargets:\n  s: {kind: custom, paths: [a]}\n".into(), "default_branch: `a..b` is not a valid branch name"),
+            ("version: 1\ntargets: {}\n".into(), "targets: at least one target is required"),
+            // Names.
+            ("version: 1\ntargets:\n  \"a b\": {kind: custom, paths: [a]}\n".into(), "targets.a b: invalid target name (use letters, digits, `-` and `_`)"),
+            (format!("version: 1\ntargets:\n  {}: {{kind: custom, paths: [a]}}\n", "x".repeat(65)), "invalid target name"),
+            ("version: 1\ntargets:\n  a-b: {kind: custom, paths: [a]}\n  a_b: {kind: custom, paths: [a]}\n".into(), "targets.a_b: the name collides with `a-b` (both become the CircleCI parameter `deploy_a_b`)"),
+            // Patterns.
+            ("version: 1\ntargets:\n  s: {kind: custom}\n".into(), "targets.s.paths: at least one pattern is required"),
+            ("version: 1\ntargets:\n  s: {kind: ecs-service}\n".into(), "targets.s.paths: at least one pattern is required"),
+            ("version: 1\ntargets:\n  s: {kind: terraform}\n".into(), "targets.s.paths: at least one pattern is required"),
+            ("version: 1\ntargets:\n  s: {kind: custom, paths: [a, \"[b\"]}\n".into(), "targets.s.paths[1]: invalid pattern `[b`: "),
+            ("version: 1\ntargets:\n  s: {kind: custom, paths: [\"!a\"]}\n".into(), "targets.s.paths: every pattern is a `!` exclusion, so nothing can match"),
+            // The build.
+            (service(", build: {target: 1st}"), "targets.s.build.target: `1st` is not a stage name (a letter, then letters, digits, `-`, `_` or `.`)"),
+            (service(", build: {context: ../x}"), "targets.s.build.context: `../x` must be a path inside the repository, relative to its root"),
+            (service(", build: {context: /abs}"), "targets.s.build.context: `/abs` must be a path inside the repository, relative to its root"),
+            (service(", build: {dockerfile: a//Dockerfile}"), "targets.s.build.dockerfile: `a//Dockerfile` must be a path inside the repository, relative to its root"),
+            (service(", build: {cli: \"\"}"), "targets.s.build.cli: `` must be a non-empty name without spaces"),
+            (service(", build: {cli: \"do cker\"}"), "targets.s.build.cli: `do cker` must be a non-empty name without spaces"),
+            // image.
+            (service(", image: {}"), "targets.s.image.repository: required unless `ecs.from` names a terraform target"),
+            (service(", image: {repository: \" \"}"), "targets.s.image.repository: ` ` must be a non-empty name without spaces"),
+            (service(", image: {repository: r, registry: \"a b\"}"), "targets.s.image.registry: `a b` must be a non-empty name without spaces"),
+            (service(", image: {repository: r, extra_tags: [\"-x\"]}"), "targets.s.image.extra_tags[0]: `-x` is not a valid image tag"),
+            (service(", image: {repository: r, extra_tags: [ok, \"a/b\"]}"), "targets.s.image.extra_tags[1]: `a/b` is not a valid image tag"),
+            // ecs.
+            (service(", ecs: {cluster: c, service: v}"), "targets.s.ecs.container: required unless `ecs.from` names a terraform target"),
+            (service(", ecs: {cluster: \"\", service: v, container: k}"), "targets.s.ecs.cluster: `` must be a non-empty name without spaces"),
+            (service(", ecs: {from: infra}"), "targets.s.ecs.from: there is no target `infra`"),
+            ("version: 1\ntargets:\n  s: {kind: ecs-service, paths: [a], ecs: {from: t}}\n  t: {kind: custom, paths: [b]}\n".into(), "targets.s.ecs.from: `t` is a custom target; it must be a terraform target"),
+            // scan.
+            (service(", scan: {allow: [{id: \" \", reason: r, expires: 2027-01-01}]}"), "targets.s.scan.allow[0].id: must name a finding"),
+            (service(", scan: {allow: [{id: CVE-1, reason: \"\", expires: 2027-01-01}]}"), "targets.s.scan.allow[0].reason: say why `CVE-1` may pass"),
+            (service(", scan: {allow: [{id: CVE-1, reason: r, expires: 2027-02-30}]}"), "targets.s.scan.allow[0].expires: `2027-02-30` is not a date like 2027-01-31"),
+            (service(", scan: {timeout: 10}"), "targets.s.scan.timeout: `10` has no unit; write it like `90s` or `10m`"),
+            (service(", scan: {timeout: 0s}"), "targets.s.scan.timeout: must be longer than zero"),
+            (service(", scan: {timeout: 25h}"), "targets.s.scan.timeout: `25h` is longer than the 24h allowed"),
+            (service(", scan: {fail_on: SEVERE}"), "unknown variant `SEVERE`"),
+            // rollout.
+            (service(", rollout: {timeout: 5d}"), "targets.s.rollout.timeout: `5d` has an unknown unit `d` (use ms, s, m or h)"),
+            (service(", rollout: {poll: 0ms}"), "targets.s.rollout.poll: must be longer than zero"),
+            // terraform.
+            (terraform(", root: ../x"), "targets.s.root: `../x` must be a path inside the repository, relative to its root"),
+            (terraform(", state: {bucket: \"\", key: k, region: r}"), "targets.s.state.bucket: `` must be a non-empty name without spaces"),
+            (terraform(", state: {bucket: b, key: \"a b\", region: r}"), "targets.s.state.key: `a b` must be a non-empty name without spaces"),
+            (terraform(", state: {bucket: b, key: k, region: \"\"}"), "targets.s.state.region: `` must be a non-empty name without spaces"),
+            (terraform(", state: {bucket: b, key: /k, region: r}"), "targets.s.state.key: `/k` must be an object key like `prod/terraform.tfstate`"),
+            (terraform(", state: {bucket: b, key: k/, region: r}"), "targets.s.state.key: `k/` must be an object key like `prod/terraform.tfstate`"),
+            (terraform(", var_files: [\" \"]"), "targets.s.var_files[0]: must name a file"),
+            (terraform(", apply_on: [main, \"-x\"]"), "targets.s.apply_on[1]: `-x` is not a valid branch name"),
+            (terraform(", binary: \"\""), "targets.s.binary: `` must be a non-empty name without spaces"),
+        ];
+        for (yaml, expected) in cases {
+            let got = error(&yaml);
+            assert!(
+                got.contains(expected),
+                "{yaml}\n  expected: {expected}\n  got:      {got}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_key_of_another_kind_is_a_parse_error_naming_its_path() {
+        let cases: Vec<(String, &str)> = vec![
+            (
+                service(", root: x"),
+                "targets.s.root: only `terraform` targets have a root",
+            ),
+            (
+                service(", state: {bucket: b, key: k, region: r}"),
+                "targets.s.state: only `terraform` targets have `state`",
+            ),
+            (
+                service(", var_files: [a]"),
+                "targets.s.var_files: only `terraform` targets have `var_files`",
+            ),
+            (
+                service(", apply_on: [main]"),
+                "targets.s.apply_on: only `terraform` targets have `apply_on`",
+            ),
+            (
+                service(", binary: tofu"),
+                "targets.s.binary: only `terraform` targets have `binary`",
+            ),
+            (
+                terraform(", build: {context: app}"),
+                "targets.s.build: only `ecs-service` targets have a build",
+            ),
+            (
+                terraform(", image: {repository: r}"),
+                "targets.s.image: only `ecs-service` targets have `image`",
+            ),
+            (
+                terraform(ECS),
+                "targets.s.ecs: only `ecs-service` targets have `ecs`",
+            ),
+            (
+                terraform(", scan: {}"),
+                "targets.s.scan: only `ecs-service` targets have `scan`",
+            ),
+            (
+                terraform(", rollout: {}"),
+                "targets.s.rollout: only `ecs-service` targets have `rollout`",
+            ),
+            (
+                target("custom", ", root: x"),
+                "targets.s: `custom` targets take only `kind` and `paths`",
+            ),
+            (
+                target("custom", ", build: {}"),
+                "targets.s: `custom` targets take only `kind` and `paths`",
+            ),
+        ];
+        for (yaml, expected) in cases {
+            // No line and column: the message names the key.
+            assert_eq!(error(&yaml), expected, "{yaml}");
+        }
+        // An empty list says nothing, on any kind.
+        assert!(Config::parse(&service(", var_files: []"), Path::new("f.yml")).is_ok());
+    }
+
+    #[test]
+    fn the_parser_names_the_place_and_the_key() {
+        let cases: &[(&str, &str)] = &[
+            ("version: 1\ntargets:\n  s:\n    kind: custom\n    pathz: [a]\n", "5:5: targets.s: unknown field `pathz`, expected one of `kind`, `paths`, `build`, `root`, `image`, `ecs`, `scan`, `rollout`, `state`, `var_files`, `apply_on`, `binary`"),
+            ("version: 1\ntargets:\n  s:\n    paths: [a]\n", "targets.s: missing field `kind`"),
+            ("version: 1\ntargets:\n  s:\n    kind: custom\n    paths: [a]\n    paths: [b]\n", "targets.s: duplicate field `paths`"),
+            ("version: 1\ntargets:\n  s:\n    kind: lambda\n", "4:11: targets.s.kind: unknown variant `lambda`, expected one of `ecs-service`, `terraform`, `custom`"),
+            ("version: 1\ntargets:\n  s:\n    kind: terraform\n    var_files: 3\n", "5:16: targets.s.var_files: invalid type: integer `3`, expected a sequence"),
+            ("version: 1\ntargets:\n  s: {kind: custom, paths: [a]}\n  s: {kind: custom, paths: [b]}\n", "4:3: targets: target `s` is defined twice"),
+            ("version: 1\ntargets:\n  s: {kind: custom, paths: [a]}\n---\nversion: 1\n", "the file holds several YAML documents (`---`); it must hold one"),
+            ("# nothing\n", "the file is empty; it needs at least `version` and `targets`"),
+        ];
+        for (yaml, expected) in cases {
+            let got = error(yaml);
+            assert!(
+                got.ends_with(expected),
+                "{yaml}\n  expected: {expected}\n  got:      {got}"
+            );
+        }
+    }
+
+    #[test]
+    fn defaults_fill_what_is_not_written() {
+        let config = Config::parse(
+            "version: 1\ndefault_branch: trunk\ntargets:\n  app: {kind: ecs-service, paths: [\"svc/app/**\"]}\n  df: {kind: ecs-service, paths: [a], build: {dockerfile: x/y/Dockerfile.prod}}\n  infra: {kind: terraform, paths: [\"tf/live/*.tf\"]}\n",
+            Path::new("f.yml"),
+        )
+        .unwrap();
+        let TargetSettings::EcsService {
+            context,
+            dockerfile,
+            analyze_build,
+            deploy,
+            ..
+        } = &config.targets["app"].settings
+        else {
+            panic!("app is an ecs-service target");
+        };
+        assert_eq!(
+            (context.as_str(), dockerfile.as_str()),
+            ("svc/app", "svc/app/Dockerfile")
+        );
+        assert!(!analyze_build);
+        assert_eq!(deploy.cli, "docker");
+        assert_eq!(deploy.scan.fail_on, Severity::High);
+        assert_eq!(deploy.scan.timeout, std::time::Duration::from_secs(600));
+        assert_eq!(deploy.rollout.poll, std::time::Duration::from_secs(5));
+        let TargetSettings::EcsService { context, .. } = &config.targets["df"].settings else {
+            panic!("df is an ecs-service target");
+        };
+        assert_eq!(
+            context, "x/y",
+            "the context defaults to the Dockerfile's folder"
+        );
+        let TargetSettings::Terraform {
+            root,
+            analyze_root,
+            deploy,
+        } = &config.targets["infra"].settings
+        else {
+            panic!("infra is a terraform target");
+        };
+        assert_eq!(root, "tf/live");
+        assert!(!analyze_root);
+        assert_eq!(
+            deploy.apply_on,
+            ["trunk"],
+            "apply_on defaults to the default branch"
+        );
+        assert_eq!(deploy.binary, "terraform");
+    }
+}
