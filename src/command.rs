@@ -6,6 +6,7 @@
 use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 
+use crate::ci::Ci;
 use crate::cli::{Action, ColorChoice, CommentSettings, DeploySettings, Format, Settings, Since};
 use crate::config::{self, Config};
 use crate::deploy;
@@ -57,16 +58,14 @@ pub fn execute(settings: &Settings, env: &Environment) -> Result<()> {
                 // GITHUB_OUTPUT.
                 Format::Github if settings.output.is_some() => output::github::render(&report),
                 Format::Github => {
-                    let outputs = env
-                        .get("GITHUB_OUTPUT")
-                        .filter(|v| !v.is_empty())
-                        .ok_or_else(|| {
+                    let ci = Ci::from_env(env);
+                    let outputs = ci.github.output.as_deref().ok_or_else(|| {
                             Error::Usage(
                                 "--format github needs GITHUB_OUTPUT to name the step output file (or -o FILE to write the outputs there)"
                                     .into(),
                             )
                         })?;
-                    let summary = env.get("GITHUB_STEP_SUMMARY").filter(|v| !v.is_empty());
+                    let summary = ci.github.step_summary.as_deref();
                     // Open both files before writing either, so a bad summary path cannot leave
                     // the outputs written and the job half informed.
                     let mut outputs_file = output::github::open(Path::new(outputs))?;
@@ -355,7 +354,7 @@ fn post_comment(settings: &Settings, comment: &CommentSettings, env: &Environmen
     let api = comment
         .api_url
         .clone()
-        .or_else(|| env.get("GITHUB_API_URL").filter(|v| !v.is_empty()).cloned())
+        .or_else(|| Ci::from_env(env).github.api_url)
         .unwrap_or_else(|| "https://api.github.com".to_owned());
     let github = crate::github::GitHub::new(&api, token.clone());
     let number = crate::pull_request::number(

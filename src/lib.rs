@@ -5,6 +5,7 @@
 //! lists the modules and exposes [`run`].
 
 pub mod aws;
+pub mod ci;
 pub mod cli;
 pub mod command;
 pub mod config;

@@ -5,27 +5,28 @@
 //! `CIRCLE_PROJECT_REPONAME`; `--pr`, `CIRCLE_PULL_REQUEST` (a URL ending in `/pull/N`),
 //! `CIRCLE_PR_NUMBER`, the GitHub event payload's `pull_request.number`, and last the pull
 //! requests GitHub lists for the head commit (an open one first). Empty variables count as
-//! unset. This file reads the environment map it is given, never the process's.
+//! unset. The variables are read through `ci`, from the environment map this file is given, never
+//! the process's.
 
 use std::path::PathBuf;
 
 use serde_json::Value;
 
+use crate::ci::Ci;
 use crate::error::{Error, Result};
 use crate::github::{GitHub, Slug};
 use crate::range::Environment;
 
 /// The repository, from `--repo-slug` or the CI's variables.
 pub fn slug(flag: Option<&str>, env: &Environment) -> Result<Slug> {
-    let var = |name: &str| env.get(name).map(String::as_str).filter(|v| !v.is_empty());
+    let ci = Ci::from_env(env);
     let (text, from) = if let Some(flag) = flag {
         (flag.to_owned(), "--repo-slug")
-    } else if let Some(repository) = var("GITHUB_REPOSITORY") {
-        (repository.to_owned(), "GITHUB_REPOSITORY")
-    } else if let (Some(owner), Some(repo)) = (
-        var("CIRCLE_PROJECT_USERNAME"),
-        var("CIRCLE_PROJECT_REPONAME"),
-    ) {
+    } else if let Some(repository) = ci.github.repository {
+        (repository, "GITHUB_REPOSITORY")
+    } else if let (Some(owner), Some(repo)) =
+        (ci.circleci.project_username, ci.circleci.project_reponame)
+    {
         (
             format!("{owner}/{repo}"),
             "CIRCLE_PROJECT_USERNAME/CIRCLE_PROJECT_REPONAME",
@@ -65,8 +66,8 @@ pub fn number_from_ci(flag: Option<u64>, env: &Environment) -> Result<Option<u64
     if flag.is_some() {
         return Ok(flag);
     }
-    let var = |name: &str| env.get(name).map(String::as_str).filter(|v| !v.is_empty());
-    if let Some(url) = var("CIRCLE_PULL_REQUEST") {
+    let ci = Ci::from_env(env);
+    if let Some(url) = ci.circleci.pull_request.as_deref() {
         let number = url
             .trim_end_matches('/')
             .rsplit_once("/pull/")
@@ -79,7 +80,7 @@ pub fn number_from_ci(flag: Option<u64>, env: &Environment) -> Result<Option<u64
             ))),
         };
     }
-    if let Some(text) = var("CIRCLE_PR_NUMBER") {
+    if let Some(text) = ci.circleci.pr_number.as_deref() {
         return text.trim().parse().map(Some).map_err(|_| {
             Error::Usage(format!(
                 "CIRCLE_PR_NUMBER should be a number, not `{}`; pass --pr",
@@ -87,7 +88,7 @@ pub fn number_from_ci(flag: Option<u64>, env: &Environment) -> Result<Option<u64
             ))
         });
     }
-    if let Some(path) = var("GITHUB_EVENT_PATH") {
+    if let Some(path) = ci.github.event_path {
         let path = PathBuf::from(path);
         let text = std::fs::read(&path).map_err(|e| Error::Event {
             path: path.clone(),

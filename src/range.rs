@@ -6,7 +6,7 @@
 //! "uncertain", which marks every target changed: a needed deployment is never skipped
 //! silently. A base that is missing (force push, shallow clone) is fetched by deepening a
 //! shallow clone, else replaced by the merge base with the default branch, and the reason says
-//! so. Reads the environment only through the [`Environment`] value it is given.
+//! so. Reads the CI's variables only through `ci`, from the [`Environment`] value it is given.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -15,6 +15,7 @@ use git2::{FetchOptions, Oid, Repository};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::ci::Ci;
 use crate::error::{Error, Result};
 
 /// The environment variables the policy reads, captured once so the policy is testable.
@@ -93,6 +94,7 @@ pub fn resolve(repo: &Repository, request: &Request, notes: &mut Vec<String>) ->
         repo,
         request,
         notes,
+        ci: Ci::from_env(&request.env),
     };
     ctx.resolve()
 }
@@ -112,6 +114,7 @@ pub fn find_commit(
         repo,
         request,
         notes,
+        ci: Ci::from_env(&request.env),
     };
     ctx.find_or_fetch(sha)
 }
@@ -120,26 +123,28 @@ struct Context<'a> {
     repo: &'a Repository,
     request: &'a Request,
     notes: &'a mut Vec<String>,
+    /// What the CI says, read from `request.env`.
+    ci: Ci,
 }
 
 impl Context<'_> {
-    fn env(&self, name: &str) -> Option<&str> {
-        self.request
-            .env
-            .get(name)
-            .map(String::as_str)
-            .filter(|v| !v.is_empty())
-    }
-
     fn resolve(&mut self) -> Result<Range> {
-        let circleci = self.env("CIRCLECI") == Some("true");
-        let github = self.env("GITHUB_ACTIONS") == Some("true");
+        let circleci = self.ci.on_circleci;
+        let github = self.ci.on_github;
 
         if let Some(base) = self.request.base.clone() {
             let head = match (&self.request.head, circleci) {
                 (Some(h), _) => h.clone(),
-                (None, true) => self.env("CIRCLE_SHA1").unwrap_or("HEAD").to_owned(),
-                (None, false) if github => self.env("GITHUB_SHA").unwrap_or("HEAD").to_owned(),
+                (None, true) => self
+                    .ci
+                    .circleci
+                    .sha1
+                    .as_deref()
+                    .unwrap_or("HEAD")
+                    .to_owned(),
+                (None, false) if github => {
+                    self.ci.github.sha.as_deref().unwrap_or("HEAD").to_owned()
+                }
                 (None, false) => "HEAD".to_owned(),
             };
             let head = self.commit("head", &head)?;
@@ -165,13 +170,13 @@ impl Context<'_> {
             .request
             .head
             .clone()
-            .or_else(|| self.env("CIRCLE_SHA1").map(str::to_owned))
+            .or_else(|| self.ci.circleci.sha1.as_deref().map(str::to_owned))
             .unwrap_or_else(|| "HEAD".to_owned());
         let head = self.commit("head", &head_rev)?;
-        if let Some(tag) = self.env("CIRCLE_TAG").map(str::to_owned) {
+        if let Some(tag) = self.ci.circleci.tag.as_deref().map(str::to_owned) {
             return self.tag_range(&tag, head);
         }
-        match self.env("CIRCLE_BRANCH").map(str::to_owned) {
+        match self.ci.circleci.branch.as_deref().map(str::to_owned) {
             Some(branch) if branch != self.request.default_branch => {
                 self.merge_base_range(head, Source::Circleci, &format!(
                     "CircleCI gave no base revision (first pipeline of branch `{branch}` or an API trigger)"
@@ -191,7 +196,13 @@ impl Context<'_> {
     }
 
     fn github(&mut self) -> Result<Range> {
-        let event_name = self.env("GITHUB_EVENT_NAME").unwrap_or("").to_owned();
+        let event_name = self
+            .ci
+            .github
+            .event_name
+            .as_deref()
+            .unwrap_or("")
+            .to_owned();
         let event = self.event()?;
         match event_name.as_str() {
             "push" => self.github_push(&event),
@@ -217,11 +228,14 @@ impl Context<'_> {
                     .request
                     .head
                     .clone()
-                    .or_else(|| self.env("GITHUB_SHA").map(str::to_owned))
+                    .or_else(|| self.ci.github.sha.as_deref().map(str::to_owned))
                     .unwrap_or_else(|| "HEAD".to_owned());
                 let head = self.commit("head", &head_rev)?;
                 let branch = self
-                    .env("GITHUB_REF")
+                    .ci
+                    .github
+                    .git_ref
+                    .as_deref()
                     .and_then(|r| r.strip_prefix("refs/heads/"))
                     .map(str::to_owned);
                 match branch {
@@ -242,7 +256,7 @@ impl Context<'_> {
 
     fn github_push(&mut self, event: &Value) -> Result<Range> {
         let after = str_at(event, &["after"])
-            .or_else(|| self.env("GITHUB_SHA").map(str::to_owned))
+            .or_else(|| self.ci.github.sha.as_deref().map(str::to_owned))
             .ok_or_else(|| self.event_error("the push event has no `after` commit"))?;
         let head_rev = self.request.head.clone().unwrap_or(after);
         let head = self.commit("head", &head_rev)?;
@@ -699,7 +713,7 @@ impl Context<'_> {
     }
 
     fn event(&self) -> Result<Value> {
-        let Some(path) = self.env("GITHUB_EVENT_PATH") else {
+        let Some(path) = self.ci.github.event_path.as_deref() else {
             return Err(Error::Event {
                 path: PathBuf::from("$GITHUB_EVENT_PATH"),
                 message: "GITHUB_ACTIONS is true but GITHUB_EVENT_PATH is not set".into(),
@@ -719,7 +733,10 @@ impl Context<'_> {
     fn event_error(&self, message: &str) -> Error {
         Error::Event {
             path: PathBuf::from(
-                self.env("GITHUB_EVENT_PATH")
+                self.ci
+                    .github
+                    .event_path
+                    .as_deref()
                     .unwrap_or("$GITHUB_EVENT_PATH"),
             ),
             message: message.to_owned(),

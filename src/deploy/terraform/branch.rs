@@ -5,6 +5,7 @@
 
 use git2::Repository;
 
+use crate::ci::Ci;
 use crate::range::Environment;
 
 /// The decision and the sentence that explains it.
@@ -16,24 +17,23 @@ pub struct Decision {
 
 /// The branch being deployed, if one can be known.
 pub fn current(explicit: Option<&str>, env: &Environment, repo: &Repository) -> Option<String> {
-    let set = |key: &str| env.get(key).filter(|v| !v.is_empty()).cloned();
     if let Some(branch) = explicit.filter(|b| !b.is_empty()) {
         return Some(branch.to_owned());
     }
-    if let Some(branch) = set("CIRCLE_BRANCH") {
+    let ci = Ci::from_env(env);
+    if let Some(branch) = ci.circleci.branch {
         return Some(branch);
     }
-    let pull_request = env
-        .get("GITHUB_EVENT_NAME")
+    let github = ci.github;
+    let pull_request = github
+        .event_name
         .is_some_and(|e| e.starts_with("pull_request"));
     // GITHUB_REF_NAME holds a tag's name on a tag push: only a branch ref names a branch, or
     // a tag called `main` would apply.
-    let branch_ref = env.get("GITHUB_REF_TYPE").map(String::as_str) == Some("branch")
-        || env
-            .get("GITHUB_REF")
-            .is_some_and(|r| r.starts_with("refs/heads/"));
+    let branch_ref = github.ref_type.as_deref() == Some("branch")
+        || github.git_ref.is_some_and(|r| r.starts_with("refs/heads/"));
     if !pull_request && branch_ref {
-        if let Some(branch) = set("GITHUB_REF_NAME") {
+        if let Some(branch) = github.ref_name {
             return Some(branch);
         }
     }
