@@ -114,7 +114,7 @@ fn sentence(full: &str) -> String {
     if NO_CREDENTIALS.iter().any(|needle| full.contains(needle)) {
         return "no AWS credentials were found (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or AWS_ROLE_ARN with AWS_WEB_IDENTITY_TOKEN_FILE)".into();
     }
-    crate::path::one_line(full)
+    crate::text::one_line(full)
 }
 
 /// Wraps an SDK error of `action` as [`Error::Aws`].

@@ -178,7 +178,7 @@ pub fn execute(settings: &Settings, env: &Environment) -> Result<()> {
                 (router, subjects)
             };
             for note in &notes {
-                eprintln!("note: {}", crate::path::one_line(note));
+                eprintln!("note: {}", crate::text::one_line(note));
             }
             let names: Vec<String> = router.target_names().map(str::to_owned).collect();
             let entries: Vec<_> = subjects
@@ -286,7 +286,7 @@ fn detect(settings: &Settings, env: &Environment) -> Result<(Config, Report)> {
             Ok(report)
         });
     for note in &notes {
-        eprintln!("note: {}", crate::path::one_line(note));
+        eprintln!("note: {}", crate::text::one_line(note));
     }
     let report = report?;
     if report.range.uncertain {
@@ -295,7 +295,7 @@ fn detect(settings: &Settings, env: &Environment) -> Result<(Config, Report)> {
         }
         eprintln!(
             "warning: the commit range is uncertain, so every target is marked changed: {}",
-            crate::path::one_line(&report.range.reason)
+            crate::text::one_line(&report.range.reason)
         );
     }
     Ok((config, report))
@@ -347,7 +347,7 @@ fn post_comment(settings: &Settings, comment: &CommentSettings, env: &Environmen
         .ok_or_else(|| {
             Error::Usage(format!(
                 "comment reads the GitHub token from {}, which is not set (name another variable with --token-env)",
-                crate::path::one_line(&comment.token_env)
+                crate::text::one_line(&comment.token_env)
             ))
         })?;
     let slug = crate::pull_request::slug(comment.repo_slug.as_deref(), env)?;
@@ -369,7 +369,7 @@ fn post_comment(settings: &Settings, comment: &CommentSettings, env: &Environmen
         crate::sticky_comment::Posted::Updated { url } => ("updated", url),
     };
     // The URL comes from the network: one line, no terminal escapes.
-    let url = crate::path::one_line(&url);
+    let url = crate::text::one_line(&url);
     emit(
         settings,
         &format!("{done} the summary comment on {slug}#{number}: {url}\n"),

@@ -29,6 +29,7 @@ pub mod route;
 pub mod snapshot;
 pub mod sticky_comment;
 pub mod terraform;
+pub mod text;
 
 pub use error::{exit_code, Error, Result};
 

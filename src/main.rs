@@ -22,7 +22,7 @@ fn main() -> ExitCode {
         Err(error) => {
             eprintln!(
                 "error: {}",
-                quest_changes::path::one_line(&error.to_string())
+                quest_changes::text::one_line(&error.to_string())
             );
             error.exit_code()
         }

@@ -68,7 +68,7 @@ impl RepoPath {
                         out.push_str("\\r");
                         changed = true;
                     }
-                    c if c.is_control() || is_bidi_control(c) => {
+                    c if c.is_control() || crate::text::is_bidi_control(c) => {
                         let _ = write!(out, "\\u{{{:x}}}", c as u32);
                         changed = true;
                     }
@@ -100,25 +100,6 @@ impl RepoPath {
         // strips exactly one space from each side of a code span.
         format!("{fence} {text} {fence}")
     }
-}
-
-/// Free text (a reason, a branch name) on one line: control and bidirectional characters
-/// become `\u{..}` escapes, so nothing from the environment can forge log lines or colours.
-pub fn one_line(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c.is_control() || is_bidi_control(c) {
-            let _ = write!(out, "\\u{{{:x}}}", c as u32);
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// Unicode bidirectional controls can make a name display as something else (Trojan Source).
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}')
 }
 
 impl From<&str> for RepoPath {

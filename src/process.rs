@@ -125,7 +125,7 @@ impl Invocation {
     pub fn display(&self) -> String {
         std::iter::once(&self.program)
             .chain(&self.args)
-            .map(|a| quote(&crate::path::one_line(&a.to_string_lossy())))
+            .map(|a| quote(&crate::text::one_line(&a.to_string_lossy())))
             .collect::<Vec<_>>()
             .join(" ")
     }
@@ -200,7 +200,7 @@ fn pump(pipe: Option<impl std::io::Read>, prefix: Option<&str>) -> Vec<u8> {
                     let _ = writeln!(
                         std::io::stderr().lock(),
                         "[{prefix}] {}",
-                        crate::path::one_line(text.trim_end_matches(['\n', '\r']))
+                        crate::text::one_line(text.trim_end_matches(['\n', '\r']))
                     );
                 }
             }

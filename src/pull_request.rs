@@ -40,7 +40,7 @@ pub fn slug(flag: Option<&str>, env: &Environment) -> Result<Slug> {
     parse_slug(&text).ok_or_else(|| {
         Error::Usage(format!(
             "{from} must be OWNER/REPO of letters, digits, `-`, `_` and `.`, not `{}`",
-            crate::path::one_line(&text)
+            crate::text::one_line(&text)
         ))
     })
 }
@@ -76,7 +76,7 @@ pub fn number_from_ci(flag: Option<u64>, env: &Environment) -> Result<Option<u64
             Some(n) => Ok(Some(n)),
             None => Err(Error::Usage(format!(
                 "CIRCLE_PULL_REQUEST should end in /pull/N, not `{}`; pass --pr",
-                crate::path::one_line(url)
+                crate::text::one_line(url)
             ))),
         };
     }
@@ -84,7 +84,7 @@ pub fn number_from_ci(flag: Option<u64>, env: &Environment) -> Result<Option<u64
         return text.trim().parse().map(Some).map_err(|_| {
             Error::Usage(format!(
                 "CIRCLE_PR_NUMBER should be a number, not `{}`; pass --pr",
-                crate::path::one_line(text)
+                crate::text::one_line(text)
             ))
         });
     }

@@ -792,11 +792,8 @@ pub fn default_branch(repo: &Repository) -> String {
         .unwrap_or_else(|| "main".to_owned())
 }
 
-/// The short form of a commit id that every message of the program uses (12 hex digits).
-pub(crate) fn short(oid: Oid) -> String {
-    let s = oid.to_string();
-    s[..12.min(s.len())].to_owned()
-}
+/// The short form of a commit id, as every message of the program writes it.
+pub(crate) use crate::text::short;
 
 fn shorten_ref(name: &str) -> String {
     name.strip_prefix("refs/remotes/")

@@ -364,10 +364,10 @@ fn check_named_paths(
                 let commits = match base {
                     Some(b) if b != head => format!(
                         "in neither commit of the range ({}..{})",
-                        crate::range::short(b),
-                        crate::range::short(head)
+                        crate::text::short(b),
+                        crate::text::short(head)
                     ),
-                    _ => format!("not in commit {}", crate::range::short(head)),
+                    _ => format!("not in commit {}", crate::text::short(head)),
                 };
                 return Err(Error::Config {
                     file: config.source.clone(),

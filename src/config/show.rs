@@ -77,7 +77,7 @@ pub fn to_yaml(config: &Config) -> String {
     let body = serde_yaml::to_string(&effective(config)).unwrap_or_default();
     format!(
         "# effective configuration from {}\n{body}",
-        crate::path::one_line(&config.source.display().to_string())
+        crate::text::one_line(&config.source.display().to_string())
     )
 }
 

@@ -97,7 +97,7 @@ pub fn unknown_target(config: &Config, name: &str) -> crate::Error {
     let names: Vec<&str> = config.targets.keys().map(String::as_str).collect();
     crate::Error::Usage(format!(
         "no target is named `{}` (the configuration has: {})",
-        crate::path::one_line(name),
+        crate::text::one_line(name),
         names.join(", ")
     ))
 }

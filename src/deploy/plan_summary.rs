@@ -177,21 +177,21 @@ impl PlanSummary {
                 out,
                 "{mark} {:<8} {}",
                 action.as_str(),
-                crate::path::one_line(address)
+                crate::text::one_line(address)
             );
         }
         for (address, actions) in &self.drift {
             let _ = writeln!(
                 out,
                 "~ drift    {} ({actions})",
-                crate::path::one_line(address)
+                crate::text::one_line(address)
             );
         }
         for (name, actions) in &self.outputs {
             let _ = writeln!(
                 out,
                 "  output   {} ({actions})",
-                crate::path::one_line(name)
+                crate::text::one_line(name)
             );
         }
         out
@@ -232,7 +232,7 @@ impl SavedSummary {
         serde_json::from_str(&text).map(Some).map_err(|e| {
             crate::Error::Usage(format!(
                 "{} is not a plan summary quest-changes wrote: {e}",
-                crate::path::one_line(&path.display().to_string())
+                crate::text::one_line(&path.display().to_string())
             ))
         })
     }

@@ -6,8 +6,8 @@ use crate::deploy::context::Context;
 use crate::deploy::engine::{engine, Options};
 use crate::error::{Error, Result};
 use crate::path::RepoPath;
-use crate::range::short;
 use crate::report::Report;
+use crate::text::short;
 
 /// Deploys `ctx`'s target, whose routing `report` holds; `force` deploys an unchanged one.
 pub fn deploy(ctx: &Context<'_>, report: &Report, options: &Options, force: bool) -> Result<()> {

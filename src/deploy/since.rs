@@ -42,7 +42,7 @@ pub fn deployed_bases<'a>(
                     Some(oid) => Deployed::Commit(oid, reason.into()),
                     None => Deployed::Unknown(format!(
                         "the deployed commit {} is not in this repository's history",
-                        crate::path::one_line(&sha)
+                        crate::text::one_line(&sha)
                     )),
                 }
             }

@@ -17,7 +17,7 @@ pub const MARKER: &str = "<!-- quest-changes summary -->";
 /// Escapes free text for Markdown, on one line.
 pub fn escape_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in crate::path::one_line(text).chars() {
+    for c in crate::text::one_line(text).chars() {
         if c.is_ascii_punctuation() && !matches!(c, ',' | '-' | '/' | '.' | '\'' | '=') {
             let _ = write!(out, "&#{};", c as u32);
         } else {

@@ -4,10 +4,10 @@
 
 use std::fmt::Write as _;
 
-use crate::path::one_line;
 use crate::plan::TargetPlan;
 use crate::report::Report;
 use crate::route::{Decision, Explanation, Why};
+use crate::text::one_line;
 
 /// ANSI styling, or none.
 #[derive(Debug, Clone, Copy)]
@@ -39,7 +39,7 @@ pub fn render(report: &Report, style: Style) -> String {
         let files = if count == 1 { "file" } else { "files" };
         let uncertain = match &result.since {
             Some(since) => match since.commit {
-                Some(c) => format!(" (since deployed {})", &c.to_string()[..12]),
+                Some(c) => format!(" (since deployed {})", crate::text::short(c)),
                 None => format!(" (since deployed: {})", since.reason),
             },
             None if report.range.uncertain => " (uncertain range)".to_owned(),
@@ -60,9 +60,9 @@ fn range_line(report: &Report) -> String {
     let base = report
         .range
         .base
-        .map(|b| b.to_string()[..12].to_owned())
+        .map(crate::text::short)
         .unwrap_or_else(|| "(none)".into());
-    let head = &report.range.head.to_string()[..12];
+    let head = &crate::text::short(report.range.head);
     let working = if report.uncommitted {
         " + working tree"
     } else {

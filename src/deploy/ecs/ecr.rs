@@ -95,7 +95,7 @@ impl<'a> Ecr<'a> {
     pub async fn repository_uri(&self, repository: &str) -> Result<String> {
         let action = format!(
             "describe ECR repository `{}`",
-            crate::path::one_line(repository)
+            crate::text::one_line(repository)
         );
         self.aws.count();
         let out = self
@@ -169,7 +169,7 @@ impl<'a> Ecr<'a> {
             }
             Err(e) => Err(failed(format!(
                 "look up tag {tag} in ECR repository `{}`",
-                crate::path::one_line(repository)
+                crate::text::one_line(repository)
             ))(e)),
         }
     }
@@ -179,7 +179,7 @@ impl<'a> Ecr<'a> {
     pub async fn retag(&self, repository: &str, digest: &str, tag: &str) -> Result<Retag> {
         let action = format!(
             "tag {}@{digest} as {tag} in ECR",
-            crate::path::one_line(repository)
+            crate::text::one_line(repository)
         );
         self.aws.count();
         let out = self
@@ -231,7 +231,7 @@ impl<'a> Ecr<'a> {
     pub async fn scan(&self, repository: &str, digest: &str) -> Result<ScanState> {
         let action = format!(
             "describe the scan findings of {}@{digest}",
-            crate::path::one_line(repository)
+            crate::text::one_line(repository)
         );
         let mut findings = Vec::new();
         let mut scanner = Scanner::Basic;
@@ -259,7 +259,7 @@ impl<'a> Ecr<'a> {
             let status = out.image_scan_status();
             let description = status
                 .and_then(|s| s.description())
-                .map(crate::path::one_line)
+                .map(crate::text::one_line)
                 .unwrap_or_default();
             match status.and_then(|s| s.status()) {
                 Some(ScanStatus::Complete) => {}
@@ -272,7 +272,7 @@ impl<'a> Ecr<'a> {
                 }
                 Some(other) => {
                     return Ok(ScanState::Failed {
-                        status: crate::path::one_line(other.as_str()),
+                        status: crate::text::one_line(other.as_str()),
                         description,
                     })
                 }
@@ -334,7 +334,7 @@ impl<'a> Ecr<'a> {
                 Some(s) if s.is_validation_exception() => Ok(Start::NotTaken(reason(&e))),
                 _ => Err(failed(format!(
                     "start the scan of {}@{digest}",
-                    crate::path::one_line(repository)
+                    crate::text::one_line(repository)
                 ))(e)),
             },
         }
@@ -359,8 +359,8 @@ where
     E: std::error::Error + ProvideErrorMetadata,
 {
     match (error.code(), error.message()) {
-        (Some(code), Some(message)) => crate::path::one_line(&format!("{code}: {message}")),
-        (Some(code), None) => crate::path::one_line(code),
+        (Some(code), Some(message)) => crate::text::one_line(&format!("{code}: {message}")),
+        (Some(code), None) => crate::text::one_line(code),
         _ => aws::message(error),
     }
 }

@@ -110,7 +110,7 @@ impl<'a> Ecs<'a> {
 
     /// `DescribeTaskDefinition` with its tags.
     pub async fn task_definition(&self, arn: &str) -> Result<(TaskDefinition, Vec<Tag>)> {
-        let action = format!("describe task definition `{}`", short(arn));
+        let action = format!("describe task definition `{}`", family_revision(arn));
         self.aws.count();
         let out = self
             .client
@@ -175,7 +175,7 @@ impl<'a> Ecs<'a> {
         let action = format!(
             "update {} to task definition `{}`",
             self.service_name(),
-            short(task_definition)
+            family_revision(task_definition)
         );
         self.aws.count();
         let out = self
@@ -242,7 +242,7 @@ impl<'a> Ecs<'a> {
                     ));
                 }
             }
-            let reason = crate::path::one_line(&reason);
+            let reason = crate::text::one_line(&reason);
             if !reasons.contains(&reason) && reasons.len() < limit {
                 reasons.push(reason);
             }
@@ -276,7 +276,7 @@ impl<'a> Ecs<'a> {
 
     /// `TagResource` on a revision.
     pub async fn tag(&self, arn: &str, key: &str, value: &str) -> Result<()> {
-        let action = format!("tag task definition `{}`", short(arn));
+        let action = format!("tag task definition `{}`", family_revision(arn));
         self.aws.count();
         self.client
             .tag_resource()
@@ -290,13 +290,13 @@ impl<'a> Ecs<'a> {
 }
 
 /// `family:revision` from a task definition ARN (or the text itself when it is not one).
-pub fn short(arn: &str) -> &str {
+pub fn family_revision(arn: &str) -> &str {
     arn.rsplit_once('/').map_or(arn, |(_, tail)| tail)
 }
 
 /// The revision number of a task definition ARN or `family:revision`.
 pub fn revision_number(arn: &str) -> Option<i32> {
-    short(arn).rsplit_once(':')?.1.parse().ok()
+    family_revision(arn).rsplit_once(':')?.1.parse().ok()
 }
 
 fn time(value: Option<&aws_sdk_ecs::primitives::DateTime>) -> Option<SystemTime> {
@@ -314,7 +314,7 @@ fn view(service: &aws_sdk_ecs::types::Service) -> ServiceView {
                 status: d.status().unwrap_or_default().to_owned(),
                 task_definition: d.task_definition().unwrap_or_default().to_owned(),
                 rollout_state: d.rollout_state().map(|s| s.as_str().to_owned()),
-                rollout_reason: d.rollout_state_reason().map(crate::path::one_line),
+                rollout_reason: d.rollout_state_reason().map(crate::text::one_line),
                 running: d.running_count(),
                 pending: d.pending_count(),
                 desired: d.desired_count(),
@@ -327,7 +327,7 @@ fn view(service: &aws_sdk_ecs::types::Service) -> ServiceView {
             .iter()
             .map(|e| EventView {
                 id: e.id().unwrap_or_default().to_owned(),
-                message: crate::path::one_line(e.message().unwrap_or_default()),
+                message: crate::text::one_line(e.message().unwrap_or_default()),
                 created_at: time(e.created_at()),
             })
             .collect(),
@@ -341,7 +341,7 @@ mod tests {
     #[test]
     fn revisions_read_from_arns_and_short_names() {
         let arn = "arn:aws:ecs:us-east-1:123456789012:task-definition/quest:12";
-        assert_eq!(short(arn), "quest:12");
+        assert_eq!(family_revision(arn), "quest:12");
         assert_eq!(revision_number(arn), Some(12));
         assert_eq!(revision_number("quest:3"), Some(3));
         assert_eq!(revision_number("quest"), None);

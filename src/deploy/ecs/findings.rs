@@ -3,7 +3,7 @@
 //! gives today's date and prints what this returns.
 //!
 //! Finding ids come from the scanner and are untrusted text: everything this renders passes
-//! through [`crate::path::one_line`].
+//! through [`crate::text::one_line`].
 
 use crate::config::{Allow, Severity};
 
@@ -87,12 +87,12 @@ impl std::fmt::Display for AllowWarning {
             AllowWarning::Expired { id, expires } => write!(
                 f,
                 "scan.allow entry `{}` expired on {expires}, so it allows nothing; renew or remove it",
-                crate::path::one_line(id)
+                crate::text::one_line(id)
             ),
             AllowWarning::Unused { id } => write!(
                 f,
                 "scan.allow entry `{}` matched no finding of this image; remove it if it is no longer needed",
-                crate::path::one_line(id)
+                crate::text::one_line(id)
             ),
         }
     }
@@ -196,7 +196,7 @@ impl Verdict {
                 fail_on_name(self.fail_on),
                 self.blocking
                     .iter()
-                    .map(|id| crate::path::one_line(id))
+                    .map(|id| crate::text::one_line(id))
                     .collect::<Vec<_>>()
                     .join(", ")
             ));
@@ -212,7 +212,7 @@ impl Verdict {
             .blocking
             .iter()
             .take(SHOWN)
-            .map(|id| crate::path::one_line(id))
+            .map(|id| crate::text::one_line(id))
             .collect();
         if self.blocking.len() > SHOWN {
             ids.push(format!("and {} more", self.blocking.len() - SHOWN));

@@ -354,7 +354,7 @@ fn tool_error(action: String, stderr: &[u8]) -> Error {
         .unwrap_or("it exited with an error and printed nothing");
     Error::Tool {
         action,
-        message: crate::path::one_line(last),
+        message: crate::text::one_line(last),
     }
 }
 
@@ -412,7 +412,7 @@ fn clean_url(url: &str) -> Option<String> {
 }
 
 fn one(text: &str) -> String {
-    crate::path::one_line(text)
+    crate::text::one_line(text)
 }
 
 #[cfg(test)]

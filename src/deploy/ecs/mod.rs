@@ -143,7 +143,7 @@ fn dry_run_outputs(ctx: &Context<'_>, from: &str) -> serde_json::Map<String, ser
             serde_json::Map::new()
         }
         Err(e) => {
-            say(crate::path::one_line(&e.to_string()));
+            say(crate::text::one_line(&e.to_string()));
             serde_json::Map::new()
         }
     }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::error::Result;
 
-use super::ecs_api::{revision_number, short, Ecs};
+use super::ecs_api::{family_revision, revision_number, Ecs};
 use super::task_definition::{ROLLOUT_FAILED, ROLLOUT_TAG};
 use super::watch::{watch, Ending, Printer, Watcher};
 
@@ -19,12 +19,12 @@ pub async fn roll_back(
     poll: Duration,
     timeout: Duration,
 ) -> Result<std::result::Result<(), String>> {
-    printer.line(&format!("rolling back to {}", short(to)));
+    printer.line(&format!("rolling back to {}", family_revision(to)));
     let service = ecs.update_service(to).await?;
     let Some(deployment) = service.primary_of(to).map(|d| d.id.clone()) else {
         return Ok(Err(format!(
             "the update to {} started no deployment of it",
-            short(to)
+            family_revision(to)
         )));
     };
     let watcher = Watcher::new(&deployment, &service);
@@ -54,14 +54,14 @@ pub async fn previous_revision(ecs: &Ecs<'_>, running: &str) -> Result<Option<St
     let Some(current) = revision_number(running) else {
         return Ok(None);
     };
-    let family = short(running)
+    let family = family_revision(running)
         .rsplit_once(':')
-        .map_or(short(running), |(family, _)| family);
+        .map_or(family_revision(running), |(family, _)| family);
     let mut candidates: Vec<(i32, String)> = ecs
         .active_revisions(family)
         .await?
         .into_iter()
-        .filter(|arn| short(arn).rsplit_once(':').map(|(f, _)| f) == Some(family))
+        .filter(|arn| family_revision(arn).rsplit_once(':').map(|(f, _)| f) == Some(family))
         .filter_map(|arn| Some((revision_number(&arn)?, arn)))
         .filter(|(number, _)| *number < current)
         .collect();

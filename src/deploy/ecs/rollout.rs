@@ -11,7 +11,7 @@ use crate::config::{RolloutSettings, ServiceDeploy};
 use crate::deploy::context::Context;
 use crate::error::{Error, Result};
 
-use super::ecs_api::{short, Ecs};
+use super::ecs_api::{family_revision, Ecs};
 use super::rollback::{previous_revision, roll_back};
 use super::task_definition::{diff, Revision, COMMIT_TAG, ROLLOUT_FAILED, ROLLOUT_TAG};
 use super::watch::{human, watch, Ending, Printer, Watcher};
@@ -67,14 +67,14 @@ pub async fn deploy(
                 ctx,
                 format!(
                     "the service already runs {} with image {}, but {why}; this run cannot call that deployed (see the service's events, or run `quest-changes rollback`)",
-                    short(&running_arn),
+                    family_revision(&running_arn),
                     image.pinned()
                 ),
             ));
         }
         printer.line(&format!(
             "{} already runs {}; nothing to register, the service is not updated",
-            short(&running_arn),
+            family_revision(&running_arn),
             image.pinned()
         ));
         return Ok(());
@@ -82,7 +82,7 @@ pub async fn deploy(
     let new_arn = ecs.register(&next).await?;
     printer.line(&format!(
         "registered {} with image {}",
-        short(&new_arn),
+        family_revision(&new_arn),
         image.pinned()
     ));
     let updated = ecs.update_service(&new_arn).await?;
@@ -94,22 +94,22 @@ pub async fn deploy(
                 ctx,
                 format!(
                     "the update to {} started no deployment of it",
-                    short(&new_arn)
+                    family_revision(&new_arn)
                 ),
             )
         })?;
     printer.line(&format!(
         "updated service `{}` from {} to {}: deployment {deployment}",
         names.service,
-        short(&running_arn),
-        short(&new_arn)
+        family_revision(&running_arn),
+        family_revision(&new_arn)
     ));
     let watcher = Watcher::new(&deployment, &updated);
     let reason = match watch(&ecs, &mut printer, watcher, settings.poll, settings.timeout).await? {
         Ending::Completed => {
             printer.line(&format!(
                 "deployed {}: deployment {deployment} completed",
-                short(&new_arn)
+                family_revision(&new_arn)
             ));
             return Ok(());
         }
@@ -163,7 +163,7 @@ async fn recover(
     if let Err(e) = ecs.tag(failed_arn, ROLLOUT_TAG, ROLLOUT_FAILED).await {
         printer.line(&format!("warning: {e}"));
     }
-    let previous = short(previous_arn).to_owned();
+    let previous = family_revision(previous_arn).to_owned();
     let rollback =
         match roll_back(ecs, printer, previous_arn, settings.poll, settings.timeout).await {
             Ok(Ok(())) => {
@@ -217,7 +217,7 @@ pub async fn preview(
     let next = running
         .with_image(&names.container, image)
         .map_err(|message| failure(ctx, message))?;
-    let running_name = short(&running_arn);
+    let running_name = family_revision(&running_arn);
     if next == running {
         return Ok(vec![format!(
             "{target}: dry run: {running_name} already runs {}; nothing would be registered and the service would not be updated",
@@ -262,7 +262,7 @@ pub async fn rollback(
             ctx,
             format!(
                 "there is no earlier ACTIVE revision than {} that did not fail, so there is nothing to roll back to",
-                short(&running)
+                family_revision(&running)
             ),
         ));
     };
@@ -271,8 +271,8 @@ pub async fn rollback(
             "dry run: would update service `{}` in cluster `{}` from {} back to {}, and watch the rollout every {} for up to {}",
             names.service,
             names.cluster,
-            short(&running),
-            short(&to),
+            family_revision(&running),
+            family_revision(&to),
             human(settings.poll),
             human(settings.timeout)
         ));
@@ -282,8 +282,8 @@ pub async fn rollback(
         Ok(()) => {
             printer.line(&format!(
                 "rolled back from {} to {}",
-                short(&running),
-                short(&to)
+                family_revision(&running),
+                family_revision(&to)
             ));
             Ok(())
         }
@@ -291,8 +291,8 @@ pub async fn rollback(
             ctx,
             format!(
                 "the rollback from {} to {} did not complete ({why}); the service needs attention",
-                short(&running),
-                short(&to)
+                family_revision(&running),
+                family_revision(&to)
             ),
         )),
     }
@@ -369,7 +369,10 @@ async fn running_with_service(
     let revision = Revision::from_running(&definition, &tags).ok_or_else(|| {
         failure(
             ctx,
-            format!("the task definition {} has no family", short(&arn)),
+            format!(
+                "the task definition {} has no family",
+                family_revision(&arn)
+            ),
         )
     })?;
     Ok((arn, revision, service))

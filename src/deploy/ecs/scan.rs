@@ -214,7 +214,7 @@ async fn dry_run(ctx: &Context<'_>, aws: &Aws, scan: &ScanSettings, image: &Imag
     ));
     let today = super::clock::today();
     for allow in &scan.allow {
-        let id = crate::path::one_line(&allow.id);
+        let id = crate::text::one_line(&allow.id);
         let state = if allow.expires.as_str() < today.as_str() {
             "expired: allows nothing"
         } else {
@@ -223,7 +223,7 @@ async fn dry_run(ctx: &Context<'_>, aws: &Aws, scan: &ScanSettings, image: &Imag
         progress.output(&format!(
             "[dry run]    allow {id} until {} ({state}): {}",
             allow.expires,
-            crate::path::one_line(&allow.reason)
+            crate::text::one_line(&allow.reason)
         ));
     }
     if image.digest == super::image::UNRESOLVED_DIGEST || !image.digest.starts_with("sha256:") {

@@ -140,13 +140,13 @@ impl Revision {
             return Err(format!(
                 "the task definition `{}` has no container named `{}` (it has: {})",
                 self.family,
-                crate::path::one_line(container),
+                crate::text::one_line(container),
                 if names.is_empty() {
                     "none".to_owned()
                 } else {
                     names
                         .iter()
-                        .map(|n| format!("`{}`", crate::path::one_line(n)))
+                        .map(|n| format!("`{}`", crate::text::one_line(n)))
                         .collect::<Vec<_>>()
                         .join(", ")
                 }
@@ -207,21 +207,21 @@ pub fn diff(running: &Revision, next: &Revision) -> Vec<String> {
     let mut change = |what: String, old: Option<&str>, new: Option<&str>| {
         if old != new {
             // Values come from the running revision, which anyone may have registered: escaped.
-            lines.push(format!("  {}", crate::path::one_line(&what)));
+            lines.push(format!("  {}", crate::text::one_line(&what)));
             lines.push(format!(
                 "-   {}",
-                old.map_or("(none)".to_owned(), crate::path::one_line)
+                old.map_or("(none)".to_owned(), crate::text::one_line)
             ));
             lines.push(format!(
                 "+   {}",
-                new.map_or("(none)".to_owned(), crate::path::one_line)
+                new.map_or("(none)".to_owned(), crate::text::one_line)
             ));
         }
     };
     let names: Vec<String> = next
         .container_names()
         .into_iter()
-        .map(crate::path::one_line)
+        .map(crate::text::one_line)
         .collect();
     let raw_names: Vec<&str> = next.container_names();
     for (name, raw) in names.iter().zip(raw_names) {
@@ -246,7 +246,7 @@ pub fn diff(running: &Revision, next: &Revision) -> Vec<String> {
     keys.dedup();
     for key in keys {
         change(
-            format!("tag {}", crate::path::one_line(key)),
+            format!("tag {}", crate::text::one_line(key)),
             running.tag(key),
             next.tag(key),
         );
@@ -271,11 +271,11 @@ pub fn diff(running: &Revision, next: &Revision) -> Vec<String> {
         lines.push("  other fields differ:".to_owned());
         lines.push(format!(
             "-   {}",
-            crate::path::one_line(&format!("{rest_running:?}"))
+            crate::text::one_line(&format!("{rest_running:?}"))
         ));
         lines.push(format!(
             "+   {}",
-            crate::path::one_line(&format!("{rest_next:?}"))
+            crate::text::one_line(&format!("{rest_next:?}"))
         ));
     }
     lines

@@ -187,12 +187,12 @@ async fn exists(aws: &Aws, client: &Client, bucket: &Bucket) -> Result<bool> {
                     target: bucket.targets.join(", "),
                     message: format!(
                         "the state bucket `{}` exists but belongs to another account (or these credentials may not read it): HeadBucket answered 403",
-                        crate::path::one_line(&bucket.name)
+                        crate::text::one_line(&bucket.name)
                     ),
                 }),
                 _ => Err(crate::aws::error(format!(
                     "look up the state bucket `{}`",
-                    crate::path::one_line(&bucket.name)
+                    crate::text::one_line(&bucket.name)
                 ))(e)),
             }
         }
@@ -220,12 +220,12 @@ async fn create(aws: &Aws, client: &Client, bucket: &Bucket) -> Result<()> {
             target: bucket.targets.join(", "),
             message: format!(
                 "the bucket name `{}` is taken by another account; choose another `state.bucket`",
-                crate::path::one_line(&bucket.name)
+                crate::text::one_line(&bucket.name)
             ),
         }),
         Err(e) => Err(crate::aws::error(format!(
             "create the state bucket `{}`",
-            crate::path::one_line(&bucket.name)
+            crate::text::one_line(&bucket.name)
         ))(e)),
     }
 }
@@ -241,7 +241,7 @@ async fn check(aws: &Aws, client: &Client, bucket: &Bucket, setting: Setting) ->
         format!(
             "read the {} of the state bucket `{}`",
             setting.label(),
-            crate::path::one_line(name)
+            crate::text::one_line(name)
         )
     };
     aws.count();
@@ -317,7 +317,7 @@ async fn current_policy(
         Err(e) if e.code() == Some("NoSuchBucketPolicy") => Ok(None),
         Err(e) => Err(crate::aws::error(format!(
             "read the bucket policy of the state bucket `{}`",
-            crate::path::one_line(&bucket.name)
+            crate::text::one_line(&bucket.name)
         ))(e)),
     }
 }
@@ -328,7 +328,7 @@ async fn apply(aws: &Aws, client: &Client, bucket: &Bucket, setting: Setting) ->
     let action = format!(
         "set the {} of the state bucket `{}`",
         setting.label(),
-        crate::path::one_line(name)
+        crate::text::one_line(name)
     );
     let built = |e: aws_sdk_s3::error::BuildError| Error::Aws {
         action: action.clone(),

@@ -52,7 +52,7 @@ pub fn decide(
     apply_on: &[String],
 ) -> Decision {
     let listed = format!("apply_on: {}", apply_on.join(", "));
-    let shown = |b: &str| crate::path::one_line(b);
+    let shown = |b: &str| crate::text::one_line(b);
     if plan_only {
         return Decision {
             apply: false,

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
 use crate::error::{Error, Result};
+use crate::text::short_sha;
 
 /// Where one target's saved plan and fingerprint live.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,8 +73,8 @@ impl SavedPlan {
             return Err(format!(
                 "the saved plan {} was made for commit {}, and this is commit {}; plan again for this commit",
                 shown(&self.plan),
-                short(&fingerprint.commit),
-                short(commit)
+                short_sha(&fingerprint.commit),
+                short_sha(commit)
             ));
         }
         let actual = hash(&self.plan).map_err(|_| {
@@ -114,11 +115,7 @@ pub fn hash(path: &Path) -> Result<String> {
 }
 
 fn shown(path: &Path) -> String {
-    format!("`{}`", crate::path::one_line(&path.display().to_string()))
-}
-
-fn short(commit: &str) -> &str {
-    commit.get(..12).unwrap_or(commit)
+    format!("`{}`", crate::text::one_line(&path.display().to_string()))
 }
 
 #[cfg(test)]

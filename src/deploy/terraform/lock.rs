@@ -54,9 +54,9 @@ pub async fn held(aws: &Aws, target: &str, state: &StateFile) -> Error {
     };
     Error::StateLocked {
         target: target.to_owned(),
-        holder: crate::path::one_line(&holder),
-        since: crate::path::one_line(&since),
-        id: crate::path::one_line(&id),
+        holder: crate::text::one_line(&holder),
+        since: crate::text::one_line(&since),
+        id: crate::text::one_line(&id),
     }
 }
 

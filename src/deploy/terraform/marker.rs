@@ -78,8 +78,8 @@ pub async fn write(aws: &Aws, state: &StateFile, marker: &Marker) -> Result<()> 
         .await
         .map_err(crate::aws::error(format!(
             "write the deployment marker `{}` in bucket `{}`",
-            crate::path::one_line(&key(state)),
-            crate::path::one_line(&state.bucket)
+            crate::text::one_line(&key(state)),
+            crate::text::one_line(&state.bucket)
         )))?;
     Ok(())
 }

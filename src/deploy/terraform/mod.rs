@@ -86,7 +86,7 @@ impl crate::deploy::engine::Engine for Engine {
                 target: name.to_owned(),
                 why: format!(
                     "the saved plan is of commit {}, not of this head; it is not shown",
-                    saved.commit.get(..12).unwrap_or(&saved.commit)
+                    crate::text::short_sha(&saved.commit)
                 ),
             },
             None => Detail::NoPlan {
@@ -275,7 +275,7 @@ fn run(
         saved.remove()?;
         progress.say(&format!(
             "the plan has no changes, so there is nothing to apply; recorded commit {head} in `{}`",
-            crate::path::one_line(&marker::key(root.state))
+            crate::text::one_line(&marker::key(root.state))
         ));
         return Ok(());
     }
@@ -308,7 +308,7 @@ fn apply(
     ctx.progress().say(&format!(
         "applied commit {}; recorded it in `{}`",
         &marker.commit,
-        crate::path::one_line(&marker::key(root.state))
+        crate::text::one_line(&marker::key(root.state))
     ));
     Ok(())
 }
@@ -419,7 +419,7 @@ pub fn bootstrap(
     let mut weaker = Vec::new();
     for bucket in &buckets {
         let aws = runtime.block_on(Aws::load(Some(&bucket.region)));
-        let label = format!("bootstrap `{}`", crate::path::one_line(&bucket.name));
+        let label = format!("bootstrap `{}`", crate::text::one_line(&bucket.name));
         let progress = Progress::console(&label);
         let outcome = runtime.block_on(bootstrap::ensure(&aws, bucket, fix, dry_run, &progress));
         if verbose {
@@ -438,7 +438,7 @@ pub fn bootstrap(
             target: bucket.targets.join(", "),
             message: format!(
                 "the state bucket `{}` has weaker settings than bootstrap makes ({}); run `quest-changes bootstrap --fix` to fix them",
-                crate::path::one_line(&bucket.name),
+                crate::text::one_line(&bucket.name),
                 labels.join(", ")
             ),
         });
@@ -453,7 +453,7 @@ fn print_bootstrap(
     dry_run: bool,
 ) {
     use bootstrap::Status;
-    let name = crate::path::one_line(&bucket.name);
+    let name = crate::text::one_line(&bucket.name);
     progress.output_line(&format!(
         "state bucket `{name}` ({}, for {}):",
         bucket.region,

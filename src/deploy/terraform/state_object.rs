@@ -18,8 +18,8 @@ pub async fn read_json<T: DeserializeOwned>(
 ) -> Result<Option<T>> {
     let action = format!(
         "read {what} `{}` in bucket `{}`",
-        crate::path::one_line(key),
-        crate::path::one_line(bucket)
+        crate::text::one_line(key),
+        crate::text::one_line(bucket)
     );
     aws.count();
     let found = Client::new(&aws.config)
@@ -35,12 +35,12 @@ pub async fn read_json<T: DeserializeOwned>(
     };
     let bytes = out.body.collect().await.map_err(|e| Error::Aws {
         action: action.clone(),
-        message: crate::path::one_line(&e.to_string()),
+        message: crate::text::one_line(&e.to_string()),
     })?;
     serde_json::from_slice(&bytes.into_bytes())
         .map(Some)
         .map_err(|e| Error::Aws {
             action,
-            message: format!("{not_ours} ({})", crate::path::one_line(&e.to_string())),
+            message: format!("{not_ours} ({})", crate::text::one_line(&e.to_string())),
         })
 }

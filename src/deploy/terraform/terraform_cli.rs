@@ -57,7 +57,7 @@ impl Terraform {
             action: format!("run `{}`", call.display()),
             message: format!(
                 "`{}` was not found or could not start; install Terraform 1.10 or newer (or OpenTofu, with `binary: tofu`)",
-                crate::path::one_line(&self.binary)
+                crate::text::one_line(&self.binary)
             ),
         })?;
         let text = String::from_utf8_lossy(&finished.stdout);
@@ -206,7 +206,7 @@ fn failure(done: &Finished) -> Failure {
             None => "it was stopped by a signal".to_owned(),
         });
     Failure {
-        reason: crate::path::one_line(&reason),
+        reason: crate::text::one_line(&reason),
         lock_held: all.contains(LOCK_HELD),
     }
 }
@@ -219,19 +219,19 @@ fn check_minimum(binary: &str, version: &str) -> Result<()> {
         .map(|p| p.parse::<u64>().ok());
     let (Some(Some(major)), Some(Some(minor))) = (parts.next(), parts.next()) else {
         return Err(Error::Tool {
-            action: format!("check the version of `{}`", crate::path::one_line(binary)),
+            action: format!("check the version of `{}`", crate::text::one_line(binary)),
             message: format!(
                 "`{}` is not a version this can read",
-                crate::path::one_line(version)
+                crate::text::one_line(version)
             ),
         });
     };
     if (major, minor) < MINIMUM {
         return Err(Error::Tool {
-            action: format!("check the version of `{}`", crate::path::one_line(binary)),
+            action: format!("check the version of `{}`", crate::text::one_line(binary)),
             message: format!(
                 "it is {}, and the S3 backend's lock file needs Terraform or OpenTofu 1.10 or newer",
-                crate::path::one_line(version)
+                crate::text::one_line(version)
             ),
         });
     }
