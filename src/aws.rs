@@ -1,6 +1,9 @@
-//! The seam around the AWS SDK: one shared configuration from the standard chain, a runtime,
-//! a count of the calls made (printed under `--verbose`), and one way to turn an SDK error into
-//! a one-line message.
+//! The seam around the AWS SDK: one shared configuration from the standard chain, the clients
+//! built from it, a runtime, a count of the calls made (printed under `--verbose`), and one way
+//! to turn an SDK error into a one-line message.
+//!
+//! Every client comes from [`Aws`], which gives it one interceptor that counts each operation
+//! as it starts: no call site counts by hand, so none can be missed or counted twice.
 //!
 //! Region, credentials and endpoint come from `aws-config`'s default chain: the environment
 //! (`AWS_ACCESS_KEY_ID`, `AWS_REGION`, `AWS_ENDPOINT_URL`, ...), profiles, and web identity
@@ -54,14 +57,53 @@ impl Aws {
         })
     }
 
-    /// Counts one API call; call it once before each request.
-    pub fn count(&self) {
-        self.calls.fetch_add(1, Ordering::Relaxed);
+    /// An ECR client whose calls are counted.
+    pub fn ecr(&self) -> aws_sdk_ecr::Client {
+        let config = aws_sdk_ecr::config::Builder::from(&self.config)
+            .interceptor(CountCalls(self.calls.clone()))
+            .build();
+        aws_sdk_ecr::Client::from_conf(config)
+    }
+
+    /// An ECS client whose calls are counted.
+    pub fn ecs(&self) -> aws_sdk_ecs::Client {
+        let config = aws_sdk_ecs::config::Builder::from(&self.config)
+            .interceptor(CountCalls(self.calls.clone()))
+            .build();
+        aws_sdk_ecs::Client::from_conf(config)
+    }
+
+    /// An S3 client whose calls are counted.
+    pub fn s3(&self) -> aws_sdk_s3::Client {
+        let config = aws_sdk_s3::config::Builder::from(&self.config)
+            .interceptor(CountCalls(self.calls.clone()))
+            .build();
+        aws_sdk_s3::Client::from_conf(config)
     }
 
     /// The calls counted so far.
     pub fn calls(&self) -> usize {
         self.calls.load(Ordering::Relaxed)
+    }
+}
+
+/// Counts each operation once, as it starts (before its retries, which are one call).
+#[derive(Debug)]
+struct CountCalls(Arc<AtomicUsize>);
+
+// The interceptor trait is the SDK runtime's; every service crate re-exports the same one.
+impl aws_sdk_s3::config::Intercept for CountCalls {
+    fn name(&self) -> &'static str {
+        "quest-changes call count"
+    }
+
+    fn read_before_execution(
+        &self,
+        _context: &aws_sdk_s3::config::interceptors::BeforeSerializationInterceptorContextRef<'_>,
+        _cfg: &mut aws_sdk_s3::config::ConfigBag,
+    ) -> std::result::Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        self.0.fetch_add(1, Ordering::Relaxed);
+        Ok(())
     }
 }
 

@@ -1,9 +1,9 @@
 //! The ECR calls of the image and the scan gate, behind a narrow surface with domain answers:
 //! a repository's URI, the registry login, the digest a tag points at, a scan's state.
 //!
-//! Every call is counted (`Aws::count`) and every SDK error becomes one sentence through
-//! `aws::error`; the answers the gate must act on (no scan yet, a scan refused) are values, not
-//! errors. Nothing here runs a program or prints.
+//! Every call is counted by the client that [`Aws::ecr`] builds, and every SDK error becomes
+//! one sentence through `aws::error`; the answers the gate must act on (no scan yet, a scan
+//! refused) are values, not errors. Nothing here runs a program or prints.
 
 use aws_sdk_ecr::types::{ImageIdentifier, ScanStatus};
 
@@ -78,17 +78,13 @@ pub enum Retag {
 
 /// The ECR client of one deployment.
 #[derive(Debug)]
-pub struct Ecr<'a> {
+pub struct Ecr {
     client: aws_sdk_ecr::Client,
-    aws: &'a Aws,
 }
 
-impl<'a> Ecr<'a> {
-    pub fn new(aws: &'a Aws) -> Ecr<'a> {
-        Ecr {
-            client: aws_sdk_ecr::Client::new(&aws.config),
-            aws,
-        }
+impl Ecr {
+    pub fn new(aws: &Aws) -> Ecr {
+        Ecr { client: aws.ecr() }
     }
 
     /// The repository's URI as ECR gives it (`DescribeRepositories`), never assembled by hand.
@@ -97,7 +93,6 @@ impl<'a> Ecr<'a> {
             "describe ECR repository `{}`",
             crate::text::one_line(repository)
         );
-        self.aws.count();
         let out = self
             .client
             .describe_repositories()
@@ -119,7 +114,6 @@ impl<'a> Ecr<'a> {
     /// The registry login (`GetAuthorizationToken`): the token is `base64(user:password)`.
     pub async fn login(&self) -> Result<Login> {
         let action = "get an ECR authorization token";
-        self.aws.count();
         let out = self
             .client
             .get_authorization_token()
@@ -147,7 +141,6 @@ impl<'a> Ecr<'a> {
     /// The digest the tag points at (`DescribeImages` by tag), or `None` when there is no such
     /// image.
     pub async fn digest_of_tag(&self, repository: &str, tag: &str) -> Result<Option<String>> {
-        self.aws.count();
         let result = self
             .client
             .describe_images()
@@ -181,7 +174,6 @@ impl<'a> Ecr<'a> {
             "tag {}@{digest} as {tag} in ECR",
             crate::text::one_line(repository)
         );
-        self.aws.count();
         let out = self
             .client
             .batch_get_image()
@@ -198,7 +190,6 @@ impl<'a> Ecr<'a> {
             action: action.clone(),
             message: "ECR returned an empty manifest for the digest".into(),
         })?;
-        self.aws.count();
         let result = self
             .client
             .put_image()
@@ -237,7 +228,6 @@ impl<'a> Ecr<'a> {
         let mut scanner = Scanner::Basic;
         let mut next: Option<String> = None;
         loop {
-            self.aws.count();
             let result = self
                 .client
                 .describe_image_scan_findings()
@@ -316,7 +306,6 @@ impl<'a> Ecr<'a> {
 
     /// Starts a basic scan of exactly `digest` (`StartImageScan`).
     pub async fn start_scan(&self, repository: &str, digest: &str) -> Result<Start> {
-        self.aws.count();
         let result = self
             .client
             .start_image_scan()

@@ -1,7 +1,8 @@
 //! The narrow seam between the rollout and the ECS API: one client for one service, a method per
-//! call the rollout makes, each counted on [`Aws`] and failing as [`Error::Aws`] with a sentence
-//! that names the thing. Responses become small owned views ([`ServiceView`]), so the watcher
-//! and the rollback rules never touch SDK response types. Nothing here decides anything.
+//! call the rollout makes, each counted by the client that [`Aws::ecs`] builds and failing as
+//! [`Error::Aws`] with a sentence that names the thing. Responses become small owned views
+//! ([`ServiceView`]), so the watcher and the rollback rules never touch SDK response types.
+//! Nothing here decides anything.
 
 use std::time::SystemTime;
 
@@ -69,15 +70,13 @@ impl ServiceView {
 #[derive(Debug)]
 pub struct Ecs<'a> {
     client: aws_sdk_ecs::Client,
-    aws: &'a Aws,
     pub names: &'a EcsNames,
 }
 
 impl<'a> Ecs<'a> {
     pub fn new(aws: &'a Aws, names: &'a EcsNames) -> Ecs<'a> {
         Ecs {
-            client: aws_sdk_ecs::Client::new(&aws.config),
-            aws,
+            client: aws.ecs(),
             names,
         }
     }
@@ -92,7 +91,6 @@ impl<'a> Ecs<'a> {
     /// `DescribeServices` of the one service; a missing service is an error.
     pub async fn service(&self) -> Result<ServiceView> {
         let action = format!("describe {}", self.service_name());
-        self.aws.count();
         let out = self
             .client
             .describe_services()
@@ -111,7 +109,6 @@ impl<'a> Ecs<'a> {
     /// `DescribeTaskDefinition` with its tags.
     pub async fn task_definition(&self, arn: &str) -> Result<(TaskDefinition, Vec<Tag>)> {
         let action = format!("describe task definition `{}`", family_revision(arn));
-        self.aws.count();
         let out = self
             .client
             .describe_task_definition()
@@ -135,7 +132,6 @@ impl<'a> Ecs<'a> {
             "register a task definition revision of family `{}`",
             revision.family
         );
-        self.aws.count();
         let tags = (!revision.tags.is_empty()).then(|| revision.tags.clone());
         let out = self
             .client
@@ -177,7 +173,6 @@ impl<'a> Ecs<'a> {
             self.service_name(),
             family_revision(task_definition)
         );
-        self.aws.count();
         let out = self
             .client
             .update_service()
@@ -197,7 +192,6 @@ impl<'a> Ecs<'a> {
     /// started by the deployment) and `DescribeTasks`. Distinct reasons, at most `limit`.
     pub async fn stopped_reasons(&self, deployment_id: &str, limit: usize) -> Result<Vec<String>> {
         let action = format!("list the stopped tasks of deployment `{deployment_id}`");
-        self.aws.count();
         let listed = self
             .client
             .list_tasks()
@@ -213,7 +207,6 @@ impl<'a> Ecs<'a> {
             return Ok(Vec::new());
         }
         let action = format!("describe the stopped tasks of deployment `{deployment_id}`");
-        self.aws.count();
         let described = self
             .client
             .describe_tasks()
@@ -256,7 +249,6 @@ impl<'a> Ecs<'a> {
         let mut token = None;
         loop {
             let action = format!("list the task definition revisions of family `{family}`");
-            self.aws.count();
             let out = self
                 .client
                 .list_task_definitions()
@@ -277,7 +269,6 @@ impl<'a> Ecs<'a> {
     /// `TagResource` on a revision.
     pub async fn tag(&self, arn: &str, key: &str, value: &str) -> Result<()> {
         let action = format!("tag task definition `{}`", family_revision(arn));
-        self.aws.count();
         self.client
             .tag_resource()
             .resource_arn(arn)

@@ -113,7 +113,7 @@ pub async fn publish(
 /// are left alone, with a warning.
 async fn move_extra_tags(
     ctx: &Context<'_>,
-    ecr: &Ecr<'_>,
+    ecr: &Ecr,
     plan: &Plan<'_>,
     digest: &str,
 ) -> Result<()> {
@@ -359,7 +359,7 @@ fn tool_error(action: String, stderr: &[u8]) -> Error {
 }
 
 /// Waits, briefly and boundedly, for ECR to show the pushed tag, and returns its digest.
-async fn read_back(ecr: &Ecr<'_>, repository: &str, tag: &str) -> Result<String> {
+async fn read_back(ecr: &Ecr, repository: &str, tag: &str) -> Result<String> {
     for attempt in 1..=READ_BACK_TRIES {
         if let Some(digest) = ecr.digest_of_tag(repository, tag).await? {
             return Ok(digest);

@@ -89,7 +89,7 @@ pub(crate) trait Scans {
     async fn start_scan(&self, repository: &str, digest: &str) -> Result<Start>;
 }
 
-impl Scans for Ecr<'_> {
+impl Scans for Ecr {
     async fn scan(&self, repository: &str, digest: &str) -> Result<ScanState> {
         Ecr::scan(self, repository, digest).await
     }

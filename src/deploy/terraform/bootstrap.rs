@@ -118,9 +118,9 @@ pub async fn ensure(
     dry_run: bool,
     progress: &Progress<'_>,
 ) -> Result<Outcome> {
-    let client = Client::new(&aws.config);
+    let client = aws.s3();
     let name = bucket.name.as_str();
-    let exists = exists(aws, &client, bucket).await?;
+    let exists = exists(&client, bucket).await?;
     let mut settings = Vec::new();
     if !exists {
         if dry_run {
@@ -139,9 +139,9 @@ pub async fn ensure(
                 settings,
             });
         }
-        create(aws, &client, bucket).await?;
+        create(&client, bucket).await?;
         for setting in SETTINGS {
-            apply(aws, &client, bucket, setting).await?;
+            apply(&client, bucket, setting).await?;
             settings.push((setting, Status::Created));
         }
         return Ok(Outcome {
@@ -150,7 +150,7 @@ pub async fn ensure(
         });
     }
     for setting in SETTINGS {
-        let status = if check(aws, &client, bucket, setting).await? {
+        let status = if check(&client, bucket, setting).await? {
             Status::Ok
         } else if dry_run {
             progress.output_line(&format!("would call {} on `{name}`", setting.call()));
@@ -160,7 +160,7 @@ pub async fn ensure(
                 Status::Weaker
             }
         } else if fix {
-            apply(aws, &client, bucket, setting).await?;
+            apply(&client, bucket, setting).await?;
             Status::Fixed
         } else {
             Status::Weaker
@@ -175,8 +175,7 @@ pub async fn ensure(
 
 /// `HeadBucket`: 404 is missing; 403 is a bucket of another account (or one this identity may
 /// not see), which bootstrap must not touch.
-async fn exists(aws: &Aws, client: &Client, bucket: &Bucket) -> Result<bool> {
-    aws.count();
+async fn exists(client: &Client, bucket: &Bucket) -> Result<bool> {
     match client.head_bucket().bucket(&bucket.name).send().await {
         Ok(_) => Ok(true),
         Err(e) => {
@@ -200,7 +199,7 @@ async fn exists(aws: &Aws, client: &Client, bucket: &Bucket) -> Result<bool> {
 }
 
 /// `CreateBucket`, in the bucket's region (no location constraint in us-east-1).
-async fn create(aws: &Aws, client: &Client, bucket: &Bucket) -> Result<()> {
+async fn create(client: &Client, bucket: &Bucket) -> Result<()> {
     let mut request = client
         .create_bucket()
         .bucket(&bucket.name)
@@ -212,7 +211,6 @@ async fn create(aws: &Aws, client: &Client, bucket: &Bucket) -> Result<()> {
                 .build(),
         );
     }
-    aws.count();
     match request.send().await {
         Ok(_) => Ok(()),
         Err(e) if e.code() == Some("BucketAlreadyOwnedByYou") => Ok(()),
@@ -235,7 +233,7 @@ fn location(region: &str) -> Option<String> {
 }
 
 /// Whether the bucket already has `setting` at least as strong as bootstrap makes it.
-async fn check(aws: &Aws, client: &Client, bucket: &Bucket, setting: Setting) -> Result<bool> {
+async fn check(client: &Client, bucket: &Bucket, setting: Setting) -> Result<bool> {
     let name = bucket.name.as_str();
     let action = || {
         format!(
@@ -244,7 +242,6 @@ async fn check(aws: &Aws, client: &Client, bucket: &Bucket, setting: Setting) ->
             crate::text::one_line(name)
         )
     };
-    aws.count();
     match setting {
         Setting::Versioning => {
             let out = client
@@ -295,23 +292,14 @@ async fn check(aws: &Aws, client: &Client, bucket: &Bucket, setting: Setting) ->
                 Err(e) => Err(crate::aws::error(action())(e)),
             }
         }
-        Setting::TlsPolicy => Ok(current_policy(aws, client, bucket, false)
+        Setting::TlsPolicy => Ok(current_policy(client, bucket)
             .await?
             .is_some_and(|p| denies_plain_http(&p))),
     }
 }
 
-/// The bucket's policy document, if it has one. `counted` says whether to count the call (the
-/// check counts before its `match`).
-async fn current_policy(
-    aws: &Aws,
-    client: &Client,
-    bucket: &Bucket,
-    counted: bool,
-) -> Result<Option<Value>> {
-    if counted {
-        aws.count();
-    }
+/// The bucket's policy document, if it has one.
+async fn current_policy(client: &Client, bucket: &Bucket) -> Result<Option<Value>> {
     match client.get_bucket_policy().bucket(&bucket.name).send().await {
         Ok(out) => Ok(out.policy().and_then(|p| serde_json::from_str(p).ok())),
         Err(e) if e.code() == Some("NoSuchBucketPolicy") => Ok(None),
@@ -323,7 +311,7 @@ async fn current_policy(
 }
 
 /// Makes `setting` on the bucket.
-async fn apply(aws: &Aws, client: &Client, bucket: &Bucket, setting: Setting) -> Result<()> {
+async fn apply(client: &Client, bucket: &Bucket, setting: Setting) -> Result<()> {
     let name = bucket.name.as_str();
     let action = format!(
         "set the {} of the state bucket `{}`",
@@ -336,7 +324,6 @@ async fn apply(aws: &Aws, client: &Client, bucket: &Bucket, setting: Setting) ->
     };
     match setting {
         Setting::Versioning => {
-            aws.count();
             client
                 .put_bucket_versioning()
                 .bucket(name)
@@ -362,7 +349,6 @@ async fn apply(aws: &Aws, client: &Client, bucket: &Bucket, setting: Setting) ->
                 .rules(rule)
                 .build()
                 .map_err(built)?;
-            aws.count();
             client
                 .put_bucket_encryption()
                 .bucket(name)
@@ -372,7 +358,6 @@ async fn apply(aws: &Aws, client: &Client, bucket: &Bucket, setting: Setting) ->
                 .map_err(crate::aws::error(action.clone()))?;
         }
         Setting::PublicAccessBlock => {
-            aws.count();
             client
                 .put_public_access_block()
                 .bucket(name)
@@ -398,7 +383,6 @@ async fn apply(aws: &Aws, client: &Client, bucket: &Bucket, setting: Setting) ->
                 )
                 .build()
                 .map_err(built)?;
-            aws.count();
             client
                 .put_bucket_ownership_controls()
                 .bucket(name)
@@ -408,9 +392,8 @@ async fn apply(aws: &Aws, client: &Client, bucket: &Bucket, setting: Setting) ->
                 .map_err(crate::aws::error(action.clone()))?;
         }
         Setting::TlsPolicy => {
-            let existing = current_policy(aws, client, bucket, true).await?;
+            let existing = current_policy(client, bucket).await?;
             let policy = with_tls_statement(existing, name, &bucket.region);
-            aws.count();
             client
                 .put_bucket_policy()
                 .bucket(name)

@@ -6,7 +6,6 @@
 //! next push plans the same changes again. It holds counts only, never an address or a value.
 
 use aws_sdk_s3::primitives::{ByteStream, DateTime, DateTimeFormat};
-use aws_sdk_s3::Client;
 use serde::{Deserialize, Serialize};
 
 use crate::aws::Aws;
@@ -67,8 +66,7 @@ pub fn key(state: &StateFile) -> String {
 /// Writes the marker beside the state.
 pub async fn write(aws: &Aws, state: &StateFile, marker: &Marker) -> Result<()> {
     let body = serde_json::to_vec_pretty(marker).unwrap_or_default();
-    aws.count();
-    Client::new(&aws.config)
+    aws.s3()
         .put_object()
         .bucket(&state.bucket)
         .key(key(state))

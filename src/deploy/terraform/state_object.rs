@@ -1,7 +1,7 @@
 //! Reading a small JSON object beside the state (the lock file, the deployment marker): one
-//! `GetObject`, counted, with "not there" as `None` and every other failure one sentence.
+//! `GetObject` (counted by the client that [`crate::aws::Aws::s3`] builds), with "not there" as
+//! `None` and every other failure one sentence.
 
-use aws_sdk_s3::Client;
 use serde::de::DeserializeOwned;
 
 use crate::aws::Aws;
@@ -21,13 +21,7 @@ pub async fn read_json<T: DeserializeOwned>(
         crate::text::one_line(key),
         crate::text::one_line(bucket)
     );
-    aws.count();
-    let found = Client::new(&aws.config)
-        .get_object()
-        .bucket(bucket)
-        .key(key)
-        .send()
-        .await;
+    let found = aws.s3().get_object().bucket(bucket).key(key).send().await;
     let out = match found {
         Ok(out) => out,
         Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => return Ok(None),
