@@ -64,6 +64,10 @@ pub trait Engine: Sync {
     /// `--since deployed`: the commit the target runs now.
     fn deployed_commit(&self, ctx: &Context<'_>) -> Result<DeployedCommit>;
 
+    /// The CI jobs that deploy a target of this kind (the orb's job names), for the pull
+    /// request comment's chart.
+    fn pipeline_jobs(&self) -> &'static str;
+
     /// The target's part of the pull request comment at commit `head`, if it has one;
     /// `plan_dir` is where a plan job saved its summaries.
     fn comment_detail(

@@ -218,13 +218,7 @@ fn chart(report: &Report) -> String {
             None => {
                 kinds.push(result.kind);
                 let k = kinds.len() - 1;
-                let jobs = match result.kind {
-                    crate::config::TargetKind::EcsService => {
-                        "deploy_service: build, scan gate, roll out"
-                    }
-                    crate::config::TargetKind::Terraform => "plan_infra, then apply_infra",
-                    crate::config::TargetKind::Custom => "the pipeline's own jobs",
-                };
+                let jobs = crate::deploy::engine::engine(result.kind).pipeline_jobs();
                 let _ = writeln!(out, "  j{k}[\"{}\"]", label(jobs));
                 k
             }

@@ -26,6 +26,10 @@ impl crate::deploy::engine::Engine for Engine {
         false
     }
 
+    fn pipeline_jobs(&self) -> &'static str {
+        "the pipeline's own jobs"
+    }
+
     fn deploy(&self, ctx: &Context<'_>, _options: &Options) -> Result<()> {
         Err(Error::Deploy {
             target: ctx.target_name.to_owned(),

@@ -211,6 +211,10 @@ impl crate::deploy::engine::Engine for Engine {
         ]
     }
 
+    fn pipeline_jobs(&self) -> &'static str {
+        "deploy_service: build, scan gate, roll out"
+    }
+
     fn deploy(&self, ctx: &Context<'_>, _options: &Options) -> Result<()> {
         deploy(ctx)
     }

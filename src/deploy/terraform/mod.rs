@@ -43,6 +43,10 @@ impl crate::deploy::engine::Engine for Engine {
         }
     }
 
+    fn pipeline_jobs(&self) -> &'static str {
+        "plan_infra, then apply_infra"
+    }
+
     fn deploy(&self, ctx: &Context<'_>, options: &Options) -> Result<()> {
         deploy(ctx, options)
     }
