@@ -7,19 +7,13 @@
 //! make, and makes none. This file never deletes anything and never loosens a setting; an
 //! existing bucket policy keeps its statements, the TLS one is added beside them.
 
-use aws_sdk_s3::error::ProvideErrorMetadata as _;
-use aws_sdk_s3::types::{
-    BucketLocationConstraint, BucketVersioningStatus, CreateBucketConfiguration, ObjectOwnership,
-    OwnershipControls, OwnershipControlsRule, PublicAccessBlockConfiguration, ServerSideEncryption,
-    ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration, ServerSideEncryptionRule,
-    VersioningConfiguration,
-};
-use aws_sdk_s3::Client;
 use serde_json::{json, Value};
 
 use crate::aws::Aws;
 use crate::deploy::progress::Progress;
 use crate::error::{Error, Result};
+
+use super::s3::{Created, Lookup, S3};
 
 /// One state bucket and the targets whose state it holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,9 +112,9 @@ pub async fn ensure(
     dry_run: bool,
     progress: &Progress<'_>,
 ) -> Result<Outcome> {
-    let client = aws.s3();
+    let s3 = S3::new(aws);
     let name = bucket.name.as_str();
-    let exists = exists(&client, bucket).await?;
+    let exists = exists(&s3, bucket).await?;
     let mut settings = Vec::new();
     if !exists {
         if dry_run {
@@ -139,9 +133,9 @@ pub async fn ensure(
                 settings,
             });
         }
-        create(&client, bucket).await?;
+        create(&s3, bucket).await?;
         for setting in SETTINGS {
-            apply(&client, bucket, setting).await?;
+            apply(&s3, bucket, setting).await?;
             settings.push((setting, Status::Created));
         }
         return Ok(Outcome {
@@ -150,7 +144,7 @@ pub async fn ensure(
         });
     }
     for setting in SETTINGS {
-        let status = if check(&client, bucket, setting).await? {
+        let status = if check(&s3, bucket, setting).await? {
             Status::Ok
         } else if dry_run {
             progress.output_line(&format!("would call {} on `{name}`", setting.call()));
@@ -160,7 +154,7 @@ pub async fn ensure(
                 Status::Weaker
             }
         } else if fix {
-            apply(&client, bucket, setting).await?;
+            apply(&s3, bucket, setting).await?;
             Status::Fixed
         } else {
             Status::Weaker
@@ -175,56 +169,43 @@ pub async fn ensure(
 
 /// `HeadBucket`: 404 is missing; 403 is a bucket of another account (or one this identity may
 /// not see), which bootstrap must not touch.
-async fn exists(client: &Client, bucket: &Bucket) -> Result<bool> {
-    match client.head_bucket().bucket(&bucket.name).send().await {
-        Ok(_) => Ok(true),
-        Err(e) => {
-            let status = e.raw_response().map(|r| r.status().as_u16());
-            match status {
-                Some(404) => Ok(false),
-                Some(403) => Err(Error::Deploy {
-                    target: bucket.targets.join(", "),
-                    message: format!(
-                        "the state bucket `{}` exists but belongs to another account (or these credentials may not read it): HeadBucket answered 403",
-                        crate::text::one_line(&bucket.name)
-                    ),
-                }),
-                _ => Err(crate::aws::error(format!(
-                    "look up the state bucket `{}`",
-                    crate::text::one_line(&bucket.name)
-                ))(e)),
-            }
-        }
+async fn exists(s3: &S3, bucket: &Bucket) -> Result<bool> {
+    let action = format!(
+        "look up the state bucket `{}`",
+        crate::text::one_line(&bucket.name)
+    );
+    match s3.lookup(&bucket.name, action).await? {
+        Lookup::Exists => Ok(true),
+        Lookup::Missing => Ok(false),
+        Lookup::Forbidden => Err(Error::Deploy {
+            target: bucket.targets.join(", "),
+            message: format!(
+                "the state bucket `{}` exists but belongs to another account (or these credentials may not read it): HeadBucket answered 403",
+                crate::text::one_line(&bucket.name)
+            ),
+        }),
     }
 }
 
 /// `CreateBucket`, in the bucket's region (no location constraint in us-east-1).
-async fn create(client: &Client, bucket: &Bucket) -> Result<()> {
-    let mut request = client
-        .create_bucket()
-        .bucket(&bucket.name)
-        .object_ownership(ObjectOwnership::BucketOwnerEnforced);
-    if let Some(constraint) = location(&bucket.region) {
-        request = request.create_bucket_configuration(
-            CreateBucketConfiguration::builder()
-                .location_constraint(BucketLocationConstraint::from(constraint.as_str()))
-                .build(),
-        );
-    }
-    match request.send().await {
-        Ok(_) => Ok(()),
-        Err(e) if e.code() == Some("BucketAlreadyOwnedByYou") => Ok(()),
-        Err(e) if e.code() == Some("BucketAlreadyExists") => Err(Error::Deploy {
+async fn create(s3: &S3, bucket: &Bucket) -> Result<()> {
+    let action = format!(
+        "create the state bucket `{}`",
+        crate::text::one_line(&bucket.name)
+    );
+    let location = location(&bucket.region);
+    match s3
+        .create_bucket(&bucket.name, location.as_deref(), action)
+        .await?
+    {
+        Created::Ours => Ok(()),
+        Created::Taken => Err(Error::Deploy {
             target: bucket.targets.join(", "),
             message: format!(
                 "the bucket name `{}` is taken by another account; choose another `state.bucket`",
                 crate::text::one_line(&bucket.name)
             ),
         }),
-        Err(e) => Err(crate::aws::error(format!(
-            "create the state bucket `{}`",
-            crate::text::one_line(&bucket.name)
-        ))(e)),
     }
 }
 
@@ -233,177 +214,52 @@ fn location(region: &str) -> Option<String> {
 }
 
 /// Whether the bucket already has `setting` at least as strong as bootstrap makes it.
-async fn check(client: &Client, bucket: &Bucket, setting: Setting) -> Result<bool> {
+async fn check(s3: &S3, bucket: &Bucket, setting: Setting) -> Result<bool> {
     let name = bucket.name.as_str();
-    let action = || {
-        format!(
-            "read the {} of the state bucket `{}`",
-            setting.label(),
-            crate::text::one_line(name)
-        )
-    };
+    let action = format!(
+        "read the {} of the state bucket `{}`",
+        setting.label(),
+        crate::text::one_line(name)
+    );
     match setting {
-        Setting::Versioning => {
-            let out = client
-                .get_bucket_versioning()
-                .bucket(name)
-                .send()
-                .await
-                .map_err(crate::aws::error(action()))?;
-            Ok(out.status() == Some(&BucketVersioningStatus::Enabled))
-        }
-        Setting::Encryption => match client.get_bucket_encryption().bucket(name).send().await {
-            Ok(out) => Ok(out
-                .server_side_encryption_configuration()
-                .map(|c| c.rules())
-                .unwrap_or_default()
-                .iter()
-                .any(|r| r.apply_server_side_encryption_by_default().is_some())),
-            Err(e) if e.code() == Some("ServerSideEncryptionConfigurationNotFoundError") => {
-                Ok(false)
-            }
-            Err(e) => Err(crate::aws::error(action())(e)),
-        },
-        Setting::PublicAccessBlock => {
-            match client.get_public_access_block().bucket(name).send().await {
-                Ok(out) => Ok(out.public_access_block_configuration().is_some_and(|c| {
-                    c.block_public_acls() == Some(true)
-                        && c.ignore_public_acls() == Some(true)
-                        && c.block_public_policy() == Some(true)
-                        && c.restrict_public_buckets() == Some(true)
-                })),
-                Err(e) if e.code() == Some("NoSuchPublicAccessBlockConfiguration") => Ok(false),
-                Err(e) => Err(crate::aws::error(action())(e)),
-            }
-        }
-        Setting::Ownership => {
-            match client
-                .get_bucket_ownership_controls()
-                .bucket(name)
-                .send()
-                .await
-            {
-                Ok(out) => Ok(out.ownership_controls().is_some_and(|c| {
-                    c.rules()
-                        .iter()
-                        .any(|r| r.object_ownership() == &ObjectOwnership::BucketOwnerEnforced)
-                })),
-                Err(e) if e.code() == Some("OwnershipControlsNotFoundError") => Ok(false),
-                Err(e) => Err(crate::aws::error(action())(e)),
-            }
-        }
-        Setting::TlsPolicy => Ok(current_policy(client, bucket)
+        Setting::Versioning => s3.versioning(name, action).await,
+        Setting::Encryption => s3.default_encryption(name, action).await,
+        Setting::PublicAccessBlock => s3.public_access_blocked(name, action).await,
+        Setting::Ownership => s3.owner_enforced(name, action).await,
+        Setting::TlsPolicy => Ok(current_policy(s3, bucket)
             .await?
             .is_some_and(|p| denies_plain_http(&p))),
     }
 }
 
 /// The bucket's policy document, if it has one.
-async fn current_policy(client: &Client, bucket: &Bucket) -> Result<Option<Value>> {
-    match client.get_bucket_policy().bucket(&bucket.name).send().await {
-        Ok(out) => Ok(out.policy().and_then(|p| serde_json::from_str(p).ok())),
-        Err(e) if e.code() == Some("NoSuchBucketPolicy") => Ok(None),
-        Err(e) => Err(crate::aws::error(format!(
-            "read the bucket policy of the state bucket `{}`",
-            crate::text::one_line(&bucket.name)
-        ))(e)),
-    }
+async fn current_policy(s3: &S3, bucket: &Bucket) -> Result<Option<Value>> {
+    let action = format!(
+        "read the bucket policy of the state bucket `{}`",
+        crate::text::one_line(&bucket.name)
+    );
+    s3.policy(&bucket.name, action).await
 }
 
 /// Makes `setting` on the bucket.
-async fn apply(client: &Client, bucket: &Bucket, setting: Setting) -> Result<()> {
+async fn apply(s3: &S3, bucket: &Bucket, setting: Setting) -> Result<()> {
     let name = bucket.name.as_str();
     let action = format!(
         "set the {} of the state bucket `{}`",
         setting.label(),
         crate::text::one_line(name)
     );
-    let built = |e: aws_sdk_s3::error::BuildError| Error::Aws {
-        action: action.clone(),
-        message: e.to_string(),
-    };
     match setting {
-        Setting::Versioning => {
-            client
-                .put_bucket_versioning()
-                .bucket(name)
-                .versioning_configuration(
-                    VersioningConfiguration::builder()
-                        .status(BucketVersioningStatus::Enabled)
-                        .build(),
-                )
-                .send()
-                .await
-                .map_err(crate::aws::error(action.clone()))?;
-        }
-        Setting::Encryption => {
-            let rule = ServerSideEncryptionRule::builder()
-                .apply_server_side_encryption_by_default(
-                    ServerSideEncryptionByDefault::builder()
-                        .sse_algorithm(ServerSideEncryption::Aes256)
-                        .build()
-                        .map_err(built)?,
-                )
-                .build();
-            let configuration = ServerSideEncryptionConfiguration::builder()
-                .rules(rule)
-                .build()
-                .map_err(built)?;
-            client
-                .put_bucket_encryption()
-                .bucket(name)
-                .server_side_encryption_configuration(configuration)
-                .send()
-                .await
-                .map_err(crate::aws::error(action.clone()))?;
-        }
-        Setting::PublicAccessBlock => {
-            client
-                .put_public_access_block()
-                .bucket(name)
-                .public_access_block_configuration(
-                    PublicAccessBlockConfiguration::builder()
-                        .block_public_acls(true)
-                        .ignore_public_acls(true)
-                        .block_public_policy(true)
-                        .restrict_public_buckets(true)
-                        .build(),
-                )
-                .send()
-                .await
-                .map_err(crate::aws::error(action.clone()))?;
-        }
-        Setting::Ownership => {
-            let controls = OwnershipControls::builder()
-                .rules(
-                    OwnershipControlsRule::builder()
-                        .object_ownership(ObjectOwnership::BucketOwnerEnforced)
-                        .build()
-                        .map_err(built)?,
-                )
-                .build()
-                .map_err(built)?;
-            client
-                .put_bucket_ownership_controls()
-                .bucket(name)
-                .ownership_controls(controls)
-                .send()
-                .await
-                .map_err(crate::aws::error(action.clone()))?;
-        }
+        Setting::Versioning => s3.enable_versioning(name, action).await,
+        Setting::Encryption => s3.encrypt_by_default(name, action).await,
+        Setting::PublicAccessBlock => s3.block_public_access(name, action).await,
+        Setting::Ownership => s3.enforce_owner(name, action).await,
         Setting::TlsPolicy => {
-            let existing = current_policy(client, bucket).await?;
+            let existing = current_policy(s3, bucket).await?;
             let policy = with_tls_statement(existing, name, &bucket.region);
-            client
-                .put_bucket_policy()
-                .bucket(name)
-                .policy(policy.to_string())
-                .send()
-                .await
-                .map_err(crate::aws::error(action.clone()))?;
+            s3.put_policy(name, &policy, action).await
         }
     }
-    Ok(())
 }
 
 /// The ARN partition of a region.

@@ -70,14 +70,14 @@ fn or_unknown(text: String) -> String {
 
 /// Reads the lock object; `None` when there is none.
 async fn read(aws: &Aws, state: &StateFile) -> Result<Option<LockInfo>> {
-    super::state_object::read_json(
-        aws,
-        &state.bucket,
-        &key(state),
-        "the state lock",
-        "the lock object is not Terraform's lock info",
-    )
-    .await
+    super::s3::S3::new(aws)
+        .read_json(
+            &state.bucket,
+            &key(state),
+            "the state lock",
+            "the lock object is not Terraform's lock info",
+        )
+        .await
 }
 
 #[cfg(test)]

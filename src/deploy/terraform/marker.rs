@@ -5,13 +5,15 @@
 //! Written only after an apply succeeded, so a failed apply leaves the previous marker and the
 //! next push plans the same changes again. It holds counts only, never an address or a value.
 
-use aws_sdk_s3::primitives::{ByteStream, DateTime, DateTimeFormat};
+use aws_smithy_types::date_time::{DateTime, Format as DateTimeFormat};
 use serde::{Deserialize, Serialize};
 
 use crate::aws::Aws;
 use crate::config::StateFile;
 use crate::deploy::plan_summary::PlanSummary;
 use crate::error::Result;
+
+use super::s3::S3;
 
 /// What the marker records.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,32 +68,26 @@ pub fn key(state: &StateFile) -> String {
 /// Writes the marker beside the state.
 pub async fn write(aws: &Aws, state: &StateFile, marker: &Marker) -> Result<()> {
     let body = serde_json::to_vec_pretty(marker).unwrap_or_default();
-    aws.s3()
-        .put_object()
-        .bucket(&state.bucket)
-        .key(key(state))
-        .content_type("application/json")
-        .body(ByteStream::from(body))
-        .send()
+    let action = format!(
+        "write the deployment marker `{}` in bucket `{}`",
+        crate::text::one_line(&key(state)),
+        crate::text::one_line(&state.bucket)
+    );
+    S3::new(aws)
+        .write_json(&state.bucket, &key(state), body, action)
         .await
-        .map_err(crate::aws::error(format!(
-            "write the deployment marker `{}` in bucket `{}`",
-            crate::text::one_line(&key(state)),
-            crate::text::one_line(&state.bucket)
-        )))?;
-    Ok(())
 }
 
 /// Reads the marker; `None` when the root was never applied by quest-changes.
 pub async fn read(aws: &Aws, state: &StateFile) -> Result<Option<Marker>> {
-    super::state_object::read_json(
-        aws,
-        &state.bucket,
-        &key(state),
-        "the deployment marker",
-        "it is not a marker quest-changes wrote",
-    )
-    .await
+    S3::new(aws)
+        .read_json(
+            &state.bucket,
+            &key(state),
+            "the deployment marker",
+            "it is not a marker quest-changes wrote",
+        )
+        .await
 }
 
 #[cfg(test)]

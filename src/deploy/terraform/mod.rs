@@ -1,16 +1,18 @@
 //! The infrastructure deployment of a `terraform` target (issue #6): state bootstrap, init,
 //! plan, summary, apply of the saved plan, the marker of the last apply, and outputs.
 //!
-//! This file only orders the steps; each lives in its own file: `terraform_cli` (the command
-//! line), `fingerprint` (the saved plan), `branch` (may this run apply), `lock` (who holds the
-//! state), `marker` (the last apply) and `bootstrap` (the state bucket).
+//! This file holds the engine ([`Engine`]: the steps, which `--dry-run` prints, the deployed
+//! commit, the comment's part) and orders the steps; each lives in its own file:
+//! `terraform_cli` (the command line), `fingerprint` (the saved plan), `branch` (may this run
+//! apply), `lock` (who holds the state), `marker` (the last apply), `bootstrap` (the state
+//! bucket) and `s3` (every S3 call, behind a narrow client).
 
 pub mod bootstrap;
 pub mod branch;
 pub mod fingerprint;
 pub mod lock;
 pub mod marker;
-mod state_object;
+mod s3;
 pub mod terraform_cli;
 
 use std::path::{Path, PathBuf};
@@ -541,14 +543,14 @@ pub fn state_outputs(
     let runtime = crate::aws::runtime()?;
     let doc: Option<serde_json::Value> = runtime.block_on(async {
         let aws = Aws::load(Some(&state.region)).await;
-        state_object::read_json(
-            &aws,
-            &state.bucket,
-            &state.key,
-            "the Terraform state",
-            "it is not a Terraform state",
-        )
-        .await
+        s3::S3::new(&aws)
+            .read_json(
+                &state.bucket,
+                &state.key,
+                "the Terraform state",
+                "it is not a Terraform state",
+            )
+            .await
     })?;
     Ok(doc.map(|doc| match doc.get("outputs") {
         Some(serde_json::Value::Object(outputs)) => outputs.clone(),
