@@ -7,7 +7,7 @@
 //! `deploy` the branch, `pull_request` the repository and the pull request, the GitHub output
 //! format its files.
 
-use crate::range::Environment;
+use crate::detect::range::Environment;
 
 /// What the CI says about this run.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

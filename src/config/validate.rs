@@ -13,8 +13,8 @@ use super::deploy::{
 };
 use super::file::{ConfigFile, ServiceTargetFile, TargetFile, TargetKind, TerraformTargetFile};
 use super::SUPPORTED_VERSION;
+use crate::detect::pattern::Rule;
 use crate::error::Error;
-use crate::pattern::Rule;
 
 /// A validated configuration.
 #[derive(Debug, Clone)]

@@ -5,9 +5,9 @@ use std::path::Path;
 
 use crate::config::Config;
 use crate::deploy::engine::engine;
+use crate::detect::report::Report;
 use crate::error::Result;
 use crate::output::comment::Detail;
-use crate::report::Report;
 
 /// The details of every changed target, in configuration order; `plan_dir` is where plan jobs
 /// saved their summaries.

@@ -5,9 +5,9 @@ use std::path::Path;
 use git2::{Oid, Repository};
 
 use crate::config::{Config, Target, TargetKind};
-use crate::range::Environment;
+use crate::detect::range::Environment;
 
-/// One target's deployment, resolved by `command` before an engine starts.
+/// One target's deployment, resolved by `commands` before an engine starts.
 #[derive(Clone, Copy)]
 pub struct Context<'a> {
     pub target_name: &'a str,
@@ -70,7 +70,7 @@ impl<'a> Context<'a> {
         crate::deploy::progress::Progress::console(self.target_name)
     }
 
-    /// A usage error unless the target is of `kind`: `command` works only on that kind.
+    /// A usage error unless the target is of `kind`: the command works only on that kind.
     pub fn require_kind(&self, kind: TargetKind, command: &str) -> crate::Result<()> {
         if self.target.kind == kind {
             return Ok(());

@@ -12,9 +12,9 @@ use git2::Oid;
 
 use crate::config::{Target, TargetKind};
 use crate::deploy::context::Context;
+use crate::detect::plan::Step;
 use crate::error::Result;
 use crate::output::comment::Detail;
-use crate::plan::Step;
 
 /// The switches of `deploy`; each engine reads those that concern it (today only a terraform
 /// target reads any).

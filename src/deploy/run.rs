@@ -4,9 +4,9 @@
 
 use crate::deploy::context::Context;
 use crate::deploy::engine::{engine, Options};
+use crate::detect::report::Report;
 use crate::error::{Error, Result};
 use crate::path::RepoPath;
-use crate::report::Report;
 use crate::text::short;
 
 /// Deploys `ctx`'s target, whose routing `report` holds; `force` deploys an unchanged one.

@@ -5,9 +5,9 @@
 use crate::config::Config;
 use crate::deploy::context::Context;
 use crate::deploy::engine::{engine, DeployedCommit};
+use crate::detect::range::Request;
+use crate::detect::report::Deployed;
 use crate::error::Result;
-use crate::range::Request;
-use crate::report::Deployed;
 
 /// The deployed commit of each target of `config` (only of `only`, when given) that has a
 /// deployment; a target that cannot say keeps the pushed range, with a note in `notes`.
@@ -38,7 +38,7 @@ pub fn deployed_bases<'a>(
                 "nothing deployed by quest-changes yet, so everything is new".into(),
             ),
             DeployedCommit::Commit { sha, reason } => {
-                match crate::range::find_commit(repo, request, &sha, notes)? {
+                match crate::detect::range::find_commit(repo, request, &sha, notes)? {
                     Some(oid) => Deployed::Commit(oid, reason.into()),
                     None => Deployed::Unknown(format!(
                         "the deployed commit {} is not in this repository's history",

@@ -6,7 +6,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::report::Report;
+use crate::detect::report::Report;
 
 /// The parameter name for a target.
 pub fn parameter_name(target: &str) -> String {

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use super::markdown;
-use crate::report::Report;
+use crate::detect::report::Report;
 
 /// GitHub's limit on a comment body, in characters.
 pub const GITHUB_LIMIT: usize = 65_536;
@@ -193,7 +193,7 @@ fn details_section(details: &[Detail]) -> String {
 /// with an uncertain range, from one node that says so to every target. Empty when nothing
 /// deploys.
 fn chart(report: &Report) -> String {
-    let changed: Vec<(&str, &crate::route::TargetResult)> = report
+    let changed: Vec<(&str, &crate::detect::route::TargetResult)> = report
         .routing
         .iter()
         .filter(|(_, r)| r.changed)

@@ -8,8 +8,8 @@
 use std::io::Write as _;
 use std::path::Path;
 
+use crate::detect::report::Report;
 use crate::error::{Error, Result};
-use crate::report::Report;
 
 /// The lines appended to `GITHUB_OUTPUT`.
 pub fn render(report: &Report) -> String {

@@ -8,10 +8,10 @@
 use indexmap::IndexMap;
 use serde::Serialize;
 
+use crate::detect::plan::TargetPlan;
+use crate::detect::report::Report;
+use crate::detect::route::{Explanation, Why};
 use crate::path::RepoPath;
-use crate::plan::TargetPlan;
-use crate::report::Report;
-use crate::route::{Explanation, Why};
 
 /// The version of this JSON schema; bumped only on incompatible changes.
 pub const SCHEMA_VERSION: u32 = 1;

@@ -8,8 +8,8 @@
 
 use std::fmt::Write as _;
 
-use crate::plan::TargetPlan;
-use crate::report::Report;
+use crate::detect::plan::TargetPlan;
+use crate::detect::report::Report;
 
 /// The first line of every summary; the PR comment command finds its own comment by it.
 pub const MARKER: &str = "<!-- quest-changes summary -->";

@@ -1,4 +1,4 @@
-//! The output formats, one file each. Each renders a [`crate::report::Report`] and computes
+//! The output formats, one file each. Each renders a [`crate::detect::report::Report`] and computes
 //! nothing of its own.
 
 pub mod circleci;

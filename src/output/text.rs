@@ -4,9 +4,9 @@
 
 use std::fmt::Write as _;
 
-use crate::plan::TargetPlan;
-use crate::report::Report;
-use crate::route::{Decision, Explanation, Why};
+use crate::detect::plan::TargetPlan;
+use crate::detect::report::Report;
+use crate::detect::route::{Decision, Explanation, Why};
 use crate::text::one_line;
 
 /// ANSI styling, or none.

@@ -3,9 +3,9 @@
 use std::collections::BTreeMap;
 
 use quest_changes::config::Config;
-use quest_changes::plan::{self, Step};
-use quest_changes::range::{Request, Source};
-use quest_changes::report;
+use quest_changes::detect::plan::{self, Step};
+use quest_changes::detect::range::{Request, Source};
+use quest_changes::detect::report;
 
 use crate::support::{layout, PATTERN_TARGETS};
 

@@ -3,9 +3,9 @@
 use std::path::Path;
 
 use quest_changes::config::Config;
-use quest_changes::diff::{Change, Status};
+use quest_changes::detect::diff::{Change, Status};
+use quest_changes::detect::route::Router;
 use quest_changes::path::RepoPath;
-use quest_changes::route::Router;
 
 struct Row {
     rules: Vec<String>,

@@ -9,9 +9,9 @@ use git2::Oid;
 use crate::config::Target;
 use crate::deploy::context::Context;
 use crate::deploy::engine::{DeployedCommit, Options};
+use crate::detect::plan::Step;
 use crate::error::{Error, Result};
 use crate::output::comment::Detail;
-use crate::plan::Step;
 
 /// The `custom` engine.
 #[derive(Debug)]

@@ -26,9 +26,9 @@ use crate::config::ServiceDeploy;
 use crate::config::{Target, TargetSettings};
 use crate::deploy::context::Context;
 use crate::deploy::engine::{DeployedCommit, Options};
+use crate::detect::plan::Step;
 use crate::error::{Error, Result};
 use crate::output::comment::Detail;
-use crate::plan::Step;
 
 /// The image a deployment rolls out: exactly one digest in one repository.
 #[derive(Debug, Clone, PartialEq, Eq)]

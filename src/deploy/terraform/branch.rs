@@ -6,7 +6,7 @@
 use git2::Repository;
 
 use crate::ci::Ci;
-use crate::range::Environment;
+use crate::detect::range::Environment;
 
 /// The decision and the sentence that explains it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -26,9 +26,9 @@ use crate::deploy::context::Context;
 use crate::deploy::engine::{DeployedCommit, Options};
 use crate::deploy::plan_summary::PlanSummary;
 use crate::deploy::progress::Progress;
+use crate::detect::plan::Step;
 use crate::error::{Error, Result};
 use crate::output::comment::Detail;
-use crate::plan::Step;
 
 use fingerprint::SavedPlan;
 use terraform_cli::{Failure, Planned, Terraform};

@@ -13,9 +13,9 @@ use std::path::PathBuf;
 use serde_json::Value;
 
 use crate::ci::Ci;
+use crate::detect::range::Environment;
 use crate::error::{Error, Result};
-use crate::github::{GitHub, Slug};
-use crate::range::Environment;
+use crate::github::api::{GitHub, Slug};
 
 /// The repository, from `--repo-slug` or the CI's variables.
 pub fn slug(flag: Option<&str>, env: &Environment) -> Result<Slug> {

@@ -8,8 +8,8 @@
 use std::collections::VecDeque;
 
 use super::repo_path::{join, parent};
+use crate::analysis::snapshot::{EntryKind, Snapshot};
 use crate::error::Result;
-use crate::snapshot::{EntryKind, Snapshot};
 
 /// Linux gives up after 40 links in one path; so does this.
 const MAX_LINKS: usize = 40;
@@ -75,7 +75,7 @@ pub(crate) fn resolve(snapshot: &dyn Snapshot, path: &str) -> Result<Option<Reso
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::snapshot::MemorySnapshot;
+    use crate::analysis::snapshot::MemorySnapshot;
 
     /// Files in memory plus symlinks (path -> target text), which `MemorySnapshot` cannot
     /// express.

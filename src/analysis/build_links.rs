@@ -10,9 +10,9 @@
 //!
 //! It reads through a [`Snapshot`] only and decides nothing about routing.
 
-use crate::docker::gomatch::GoGlob;
+use crate::analysis::docker::gomatch::GoGlob;
+use crate::analysis::snapshot::{EntryKind, Snapshot};
 use crate::error::Result;
-use crate::snapshot::{EntryKind, Snapshot};
 
 /// How many links one resolution may follow before it is called a cycle (Linux's `ELOOP`).
 const MAX_LINKS: usize = 40;
@@ -153,7 +153,7 @@ fn join(dir: &str, name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::snapshot::MemorySnapshot;
+    use crate::analysis::snapshot::MemorySnapshot;
 
     fn tree() -> MemorySnapshot {
         MemorySnapshot::new([

@@ -11,13 +11,13 @@
 use globset::{GlobSet, GlobSetBuilder};
 use indexmap::IndexMap;
 
+use crate::analysis::build_context::{ImageInputs, ImageReason};
+use crate::analysis::module_graph::{Affected, RootDependencies};
 use crate::config::{Config, TargetKind};
-use crate::diff::Change;
+use crate::detect::diff::Change;
+use crate::detect::pattern::Rule;
 use crate::error::Error;
-use crate::image_inputs::{ImageInputs, ImageReason};
 use crate::path::RepoPath;
-use crate::pattern::Rule;
-use crate::terraform::{Affected, RootDependencies};
 
 /// The routing table compiled from a configuration.
 #[derive(Debug)]
@@ -220,14 +220,9 @@ impl Router {
     pub fn route(&self, changes: &[Change], all_changed: bool) -> Routing {
         let mut files: Vec<Vec<RepoPath>> = vec![Vec::new(); self.targets.len()];
         for change in changes {
-            let side = if change.status == crate::diff::Status::Deleted {
-                Side::Base
-            } else {
-                Side::Head
-            };
-            let mut hit = self.included(&change.path, side);
-            if let Some(old) = &change.old_path {
-                for (h, o) in hit.iter_mut().zip(self.included(old, Side::Base)) {
+            let mut hit = vec![false; self.targets.len()];
+            for (path, side) in sides(change) {
+                for (h, o) in hit.iter_mut().zip(self.included(path, side)) {
                     *h |= o;
                 }
             }
@@ -258,6 +253,22 @@ impl Router {
             .map(|d| d.is_some_and(|d| d.included))
             .collect()
     }
+}
+
+/// The paths a change routes by, each with the commit it is read in: a renamed file's old path
+/// in the base, a deleted file in the base (the head has none), any other path in the head.
+pub fn sides(change: &Change) -> impl Iterator<Item = (&RepoPath, Side)> {
+    let side = if change.status == crate::detect::diff::Status::Deleted {
+        Side::Base
+    } else {
+        Side::Head
+    };
+    change
+        .old_path
+        .as_ref()
+        .map(|old| (old, Side::Base))
+        .into_iter()
+        .chain(std::iter::once((&change.path, side)))
 }
 
 fn path_of(path: &RepoPath) -> &std::path::Path {

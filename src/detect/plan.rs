@@ -8,7 +8,7 @@ use git2::Oid;
 use serde::Serialize;
 
 use crate::config::Config;
-use crate::route::Routing;
+use crate::detect::route::Routing;
 
 /// One step of a deployment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

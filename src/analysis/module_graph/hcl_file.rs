@@ -186,7 +186,7 @@ impl Visit for ReadCollector<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::terraform::facts::{PathArg, PathBase};
+    use crate::analysis::module_graph::facts::{PathArg, PathBase};
 
     #[test]
     fn module_blocks_with_lines_and_sources() {

@@ -25,8 +25,8 @@ use super::repo_path::{join, parent};
 use super::source::{classify, ModuleSource};
 use super::warning::Warning;
 use super::{hcl_file, json_file};
+use crate::analysis::snapshot::{EntryKind, Snapshot};
 use crate::error::Result;
-use crate::snapshot::{EntryKind, Snapshot};
 
 /// What `root` (a directory of the repository; `""`, `.` or `./` for its top) depends on in
 /// `snapshot`.
@@ -581,7 +581,7 @@ enum Mark {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::snapshot::MemorySnapshot;
+    use crate::analysis::snapshot::MemorySnapshot;
 
     const PROD: &str = "terraform/environments/prod";
     const STAGING: &str = "terraform/environments/staging";
@@ -1207,7 +1207,7 @@ locals {
 
     #[test]
     fn reads_and_variable_files_follow_symbolic_links() {
-        use crate::terraform::links::tests::LinkedSnapshot;
+        use crate::analysis::module_graph::links::tests::LinkedSnapshot;
         let repo = LinkedSnapshot {
             files: MemorySnapshot::new([
                 (
@@ -1326,7 +1326,7 @@ locals {
 
     #[test]
     fn symlinked_files_and_module_folders_are_followed() {
-        use crate::terraform::links::tests::LinkedSnapshot;
+        use crate::analysis::module_graph::links::tests::LinkedSnapshot;
         let repo = LinkedSnapshot {
             files: MemorySnapshot::new([
                 (

@@ -8,14 +8,14 @@ use std::path::Path;
 
 use git2::Repository;
 
+use crate::analysis::build_context::ImageInputs;
+use crate::analysis::module_graph::RootDependencies;
+use crate::analysis::snapshot::{EntryKind, GitSnapshot, Snapshot};
 use crate::config::{Config, TargetSettings};
-use crate::diff::{self, Change, Side};
+use crate::detect::diff::{self, Change, Side};
+use crate::detect::range::{self, Range, Request};
+use crate::detect::route::{ImagePair, RootPair, Router, Routing};
 use crate::error::{Error, Result};
-use crate::image_inputs::ImageInputs;
-use crate::range::{self, Range, Request};
-use crate::route::{ImagePair, RootPair, Router, Routing};
-use crate::snapshot::{EntryKind, GitSnapshot, Snapshot};
-use crate::terraform::RootDependencies;
 
 /// What detection found.
 #[derive(Debug, Clone)]
@@ -120,7 +120,7 @@ pub fn apply_deployed(
                 result.changed = true;
                 (
                     result,
-                    crate::route::TargetBase {
+                    crate::detect::route::TargetBase {
                         commit: None,
                         reason,
                     },
@@ -141,7 +141,7 @@ pub fn apply_deployed(
                 };
                 (
                     result,
-                    crate::route::TargetBase {
+                    crate::detect::route::TargetBase {
                         commit: Some(base),
                         reason,
                     },
@@ -149,7 +149,7 @@ pub fn apply_deployed(
             }
         };
         if let Some(slot) = report.routing.get_mut(&name) {
-            *slot = crate::route::TargetResult {
+            *slot = crate::detect::route::TargetResult {
                 since: Some(since),
                 ..result
             };
@@ -198,7 +198,7 @@ pub fn router(
         base_tree: base_tree.as_ref(),
     };
     check_named_paths(config, &commits, worktree, notes)?;
-    let mut parsed = crate::terraform::ParseCache::default();
+    let mut parsed = crate::analysis::module_graph::ParseCache::default();
     for (name, target) in &config.targets {
         if let TargetSettings::Terraform {
             root,
@@ -207,7 +207,12 @@ pub fn router(
         } = &target.settings
         {
             let mut read = |tree: &GitSnapshot| -> Result<RootDependencies> {
-                crate::terraform::analyze_with(tree, root, &deploy.var_files, &mut parsed)
+                crate::analysis::module_graph::analyze_with(
+                    tree,
+                    root,
+                    &deploy.var_files,
+                    &mut parsed,
+                )
             };
             let head_deps = read(&head_tree)?;
             let base_deps = base_tree.as_ref().map(&mut read).transpose()?;
@@ -346,7 +351,7 @@ fn check_named_paths(
             _ => {}
         }
     }
-    let work = worktree.map(crate::snapshot::FsSnapshot::new);
+    let work = worktree.map(crate::analysis::snapshot::FsSnapshot::new);
     let mut reported: Vec<&str> = Vec::new();
     for (key, path, dir) in &named {
         let in_head = present(head_tree, path, *dir)?

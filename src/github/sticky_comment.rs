@@ -10,7 +10,7 @@
 //! neither renders the body nor decides which pull request.
 
 use crate::error::Result;
-use crate::github::{Comment, GitHub, Slug};
+use crate::github::api::{Comment, GitHub, Slug};
 use crate::output::markdown::MARKER;
 
 /// What posting did.

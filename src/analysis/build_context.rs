@@ -1,6 +1,6 @@
 //! What an `ecs-service` target's image build reads, from one commit's tree: the Dockerfile, the
 //! `.dockerignore` in effect, and the context files some instruction of a stage the build
-//! reaches reads, directly or through symbolic links (see `image_links`).
+//! reaches reads, directly or through symbolic links (see `build_links`).
 //!
 //! Read through a [`Snapshot`] (the head commit for present files, the base commit for deleted
 //! ones), so routing describes commits and works in bare clones. Whatever cannot be read or
@@ -9,11 +9,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::docker::dockerfile::ContextUse;
-use crate::docker::dockerignore::DockerIgnore;
+use crate::analysis::docker::dockerfile::ContextUse;
+use crate::analysis::docker::dockerignore::DockerIgnore;
+use crate::analysis::snapshot::{EntryKind, Snapshot};
 use crate::error::Result;
 use crate::path::RepoPath;
-use crate::snapshot::{EntryKind, Snapshot};
 
 /// The inputs of one image build in one tree.
 #[derive(Debug, Clone)]
@@ -182,7 +182,7 @@ impl ImageInputs {
             if source.pattern == "." {
                 continue;
             }
-            match crate::image_links::follow(snapshot, context, &source.pattern)? {
+            match crate::analysis::build_links::follow(snapshot, context, &source.pattern)? {
                 Ok(found) => {
                     followed.extend(found.links.into_iter().chain(found.targets).map(|path| {
                         LinkedRead {
@@ -344,7 +344,7 @@ fn relative_to<'p>(dir: &str, path: &'p str) -> Option<&'p str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::snapshot::MemorySnapshot;
+    use crate::analysis::snapshot::MemorySnapshot;
 
     fn inputs(files: &[(&str, &str)]) -> ImageInputs {
         let snapshot = MemorySnapshot::new(files.iter().map(|(p, c)| (*p, *c)));

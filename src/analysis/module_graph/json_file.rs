@@ -97,7 +97,7 @@ fn place_reads(text: &str, reads: &mut [FileRead]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::terraform::facts::{PathArg, PathBase, ReadTarget};
+    use crate::analysis::module_graph::facts::{PathArg, PathBase, ReadTarget};
 
     #[test]
     fn module_objects_and_template_reads() {

@@ -9,9 +9,9 @@ use std::collections::BTreeSet;
 
 use indexmap::IndexMap;
 
+use crate::analysis::snapshot::Snapshot;
 use crate::config::{BuildFile, ConfigFile, ServiceTargetFile, TargetFile, TerraformTargetFile};
 use crate::error::Result;
-use crate::snapshot::Snapshot;
 
 /// Folders never searched: dependencies and caches, not the project's own sources.
 const SKIPPED: [&str; 5] = ["node_modules", ".terraform", "vendor", "target", ".git"];
@@ -21,7 +21,7 @@ pub const DISCOVERED: &str = "<discovered from the repository layout>";
 
 /// A configuration with the targets the layout suggests, in path order (services first), each
 /// named after its folder. Only paths for which `keep` is true are considered; `default_branch`
-/// is the repository's (see [`crate::range::default_branch`]).
+/// is the repository's (see [`crate::detect::range::default_branch`]).
 pub fn discover(
     snapshot: &dyn Snapshot,
     keep: &dyn Fn(&str) -> bool,
@@ -62,7 +62,9 @@ pub fn discover(
             continue;
         }
         if let Some(bytes) = snapshot.read(tf)? {
-            if crate::terraform::root_marker::declares_root(&String::from_utf8_lossy(&bytes)) {
+            if crate::analysis::module_graph::root_marker::declares_root(&String::from_utf8_lossy(
+                &bytes,
+            )) {
                 candidates.insert(dir);
             }
         }
@@ -70,7 +72,7 @@ pub fn discover(
     // A folder some other root calls as a module is a module, whatever it declares.
     let mut called: BTreeSet<String> = BTreeSet::new();
     for root in &candidates {
-        let deps = crate::terraform::analyze(snapshot, root)?;
+        let deps = crate::analysis::module_graph::analyze(snapshot, root)?;
         // The analysis spells the top folder `""`; candidates spell it `.`.
         called.extend(
             deps.modules
@@ -183,7 +185,7 @@ fn unique(targets: &mut IndexMap<String, TargetFile>, names: &[String]) -> Strin
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::snapshot::MemorySnapshot;
+    use crate::analysis::snapshot::MemorySnapshot;
 
     #[test]
     fn services_and_roots_that_no_root_calls() {
@@ -232,7 +234,7 @@ mod tests {
 #[cfg(test)]
 mod naming {
     use super::*;
-    use crate::snapshot::MemorySnapshot;
+    use crate::analysis::snapshot::MemorySnapshot;
 
     const ROOT: &str = "terraform {\n  backend \"s3\" {}\n}\n";
 

@@ -1,0 +1,63 @@
+//! The commands that act on one target through its engine: `deploy`, `rollback`, `outputs` and
+//! `bootstrap`. Each builds the target's deployment context and hands over; what a kind does is
+//! its engine's.
+
+use crate::cli::{DeploySettings, Settings};
+use crate::deploy;
+use crate::detect::range::Environment;
+use crate::detect::report;
+use crate::error::{Error, Result};
+
+use super::{context, detect_range, emit, head_commit, load_config};
+
+/// `deploy <target>`: detection first, then the deployment (`deploy::run`).
+pub(super) fn run(settings: &Settings, deploy: &DeploySettings, env: &Environment) -> Result<()> {
+    if settings.uncommitted {
+        return Err(Error::Usage(
+            "deploy deploys a commit, so it cannot take --uncommitted".into(),
+        ));
+    }
+    let (config, report) = detect_range(settings, env)?;
+    let repo = report::open_repository(&settings.repo)?;
+    let ctx = context(
+        settings,
+        env,
+        &repo,
+        &config,
+        &deploy.target,
+        report.range.head,
+    )?;
+    let options = deploy::engine::Options {
+        plan_only: deploy.plan_only,
+        apply: deploy.apply,
+        plan_dir: deploy.plan_dir.clone(),
+        detailed_exitcode: deploy.detailed_exitcode,
+        branch: deploy.branch.clone(),
+    };
+    deploy::run::deploy(&ctx, &report, &options, deploy.force)
+}
+
+/// `rollback <target>`: the previous task definition revision, through the ECS engine.
+pub(super) fn rollback(settings: &Settings, env: &Environment, target: &str) -> Result<()> {
+    let repo = report::open_repository(&settings.repo)?;
+    let config = load_config(settings, &repo)?;
+    let head = head_commit(&repo, settings.head.as_deref())?;
+    let ctx = context(settings, env, &repo, &config, target, head)?;
+    deploy::ecs::rollback_command(&ctx)
+}
+
+/// `bootstrap [target]`: the state bucket a terraform target's backend needs.
+pub(super) fn bootstrap(settings: &Settings, target: Option<&str>, fix: bool) -> Result<()> {
+    let repo = report::open_repository(&settings.repo)?;
+    let config = load_config(settings, &repo)?;
+    deploy::terraform::bootstrap(&config, target, fix, settings.dry_run, settings.verbose)
+}
+
+/// `outputs <target>`: a terraform target's outputs, read from its state.
+pub(super) fn outputs(settings: &Settings, env: &Environment, target: &str) -> Result<()> {
+    let repo = report::open_repository(&settings.repo)?;
+    let config = load_config(settings, &repo)?;
+    let head = head_commit(&repo, settings.head.as_deref())?;
+    let ctx = context(settings, env, &repo, &config, target, head)?;
+    emit(settings, &deploy::terraform::outputs_command(&ctx)?)
+}

@@ -1,0 +1,14 @@
+//! Detection: which commits a push covers, what changed between them, and which targets each
+//! changed path routes to. Deterministic and silent: nothing here prints, deploys or reads the
+//! process environment; the commands render what it returns.
+//!
+//! The data flows `range` (the commit range) -> `diff` (the changed paths) -> `route` (each
+//! path's targets, through `pattern` and the analyses) -> `report` (the whole answer) -> `plan`
+//! (the steps each routed target's engine would run).
+
+pub mod diff;
+pub mod pattern;
+pub mod plan;
+pub mod range;
+pub mod report;
+pub mod route;
