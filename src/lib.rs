@@ -5,19 +5,19 @@
 //! Terraform roots) -> `output`; `deploy` goes on into one engine per target kind. The adapters
 //! are `aws`, `process` and `github`. This file only lists the modules and exposes [`run`].
 
-pub mod analysis;
+pub(crate) mod analysis;
 pub mod aws;
-pub mod ci;
+pub(crate) mod ci;
 pub mod cli;
-pub mod commands;
+pub(crate) mod commands;
 pub mod config;
 pub mod deploy;
 pub mod detect;
 pub mod error;
-pub mod github;
-pub mod output;
+pub(crate) mod github;
+pub(crate) mod output;
 pub mod path;
-pub mod process;
+pub(crate) mod process;
 pub mod text;
 
 pub use error::{exit_code, Error, Result};

@@ -6,9 +6,9 @@
 //! `docker/`) answers for images; `module_graph` for Terraform roots; `layout` finds the targets
 //! a repository's layout suggests, for `config init` and for a repository without a file.
 
-pub mod build_context;
+pub(crate) mod build_context;
 pub(crate) mod build_links;
-pub mod docker;
-pub mod layout;
-pub mod module_graph;
-pub mod snapshot;
+pub(crate) mod docker;
+pub(crate) mod layout;
+pub(crate) mod module_graph;
+pub(crate) mod snapshot;

@@ -6,7 +6,7 @@
 //! git tree; [`MemorySnapshot`] holds files in memory for unit tests.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use git2::{ObjectType, Repository, Tree};
 
@@ -231,13 +231,15 @@ impl Snapshot for FsSnapshot {
 }
 
 /// Files in memory, for unit tests of the analyses.
+#[cfg(test)]
 #[derive(Debug, Default, Clone)]
 pub struct MemorySnapshot {
-    files: BTreeMap<String, Vec<u8>>,
+    files: std::collections::BTreeMap<String, Vec<u8>>,
     /// The paths of `files` that are symbolic links (their contents are the target).
     links: std::collections::BTreeSet<String>,
 }
 
+#[cfg(test)]
 impl MemorySnapshot {
     pub fn new<I, P, C>(files: I) -> Self
     where
@@ -270,6 +272,7 @@ impl MemorySnapshot {
     }
 }
 
+#[cfg(test)]
 impl Snapshot for MemorySnapshot {
     fn read(&self, path: &str) -> Result<Option<Vec<u8>>> {
         Ok(self.files.get(path).cloned())
@@ -282,7 +285,8 @@ impl Snapshot for MemorySnapshot {
         } else {
             format!("{dir}/")
         };
-        let mut out: BTreeMap<String, EntryKind> = BTreeMap::new();
+        let mut out: std::collections::BTreeMap<String, EntryKind> =
+            std::collections::BTreeMap::new();
         for path in self.files.keys() {
             let Some(rest) = path.strip_prefix(&prefix) else {
                 continue;

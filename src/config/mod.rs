@@ -8,8 +8,8 @@
 //! then checks what types cannot say and names the key path that is wrong. The JSON Schema
 //! printed by `quest-changes config schema` is generated from the same types (`show`).
 
-pub mod deploy;
-pub mod file;
+pub(crate) mod deploy;
+pub(crate) mod file;
 mod load;
 mod show;
 mod validate;

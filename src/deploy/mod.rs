@@ -1,12 +1,12 @@
 //! The deployment engines and what they report. This file only lists the modules.
 
-pub mod comment;
+pub(crate) mod comment;
 pub mod context;
-pub mod custom;
+pub(crate) mod custom;
 pub mod ecs;
-pub mod engine;
-pub mod plan_summary;
-pub mod progress;
-pub mod run;
-pub mod since;
+pub(crate) mod engine;
+pub(crate) mod plan_summary;
+pub(crate) mod progress;
+pub(crate) mod run;
+pub(crate) mod since;
 pub mod terraform;

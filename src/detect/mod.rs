@@ -7,7 +7,7 @@
 //! (the steps each routed target's engine would run).
 
 pub mod diff;
-pub mod pattern;
+pub(crate) mod pattern;
 pub mod plan;
 pub mod range;
 pub mod report;

@@ -2,6 +2,6 @@
 //! comment goes to (`pull_request`), and the one sticky comment per pull request
 //! (`sticky_comment`). Rendering the comment's body belongs to `output`.
 
-pub mod api;
-pub mod pull_request;
-pub mod sticky_comment;
+pub(crate) mod api;
+pub(crate) mod pull_request;
+pub(crate) mod sticky_comment;

@@ -14,9 +14,7 @@ use std::fmt::Write as _;
 use super::markdown;
 use crate::detect::report::Report;
 
-/// GitHub's limit on a comment body, in characters.
-pub const GITHUB_LIMIT: usize = 65_536;
-/// What the body is kept within: below the limit, with room for line-ending conversion.
+/// What the body is kept within: below GitHub's limit on a comment body (65,536 characters), with room for line-ending conversion.
 const BUDGET: usize = 65_000;
 /// Folders drawn at most; the rest share one node.
 const MAX_FOLDERS: usize = 30;

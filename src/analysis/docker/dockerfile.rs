@@ -13,6 +13,7 @@
 
 use std::collections::BTreeMap;
 
+#[cfg(test)]
 use super::dockerignore::DockerIgnore;
 use super::expand::{self, ExpandError, Value, Vars, UNDECLARED};
 use super::gomatch::GoGlob;
@@ -98,12 +99,14 @@ pub struct ContextUse {
 
 impl ContextUse {
     /// Reads `dockerfile` as a build without `--build-arg` would run it.
+    #[cfg(test)]
     pub fn from_dockerfile(dockerfile: &str) -> ContextUse {
         ContextUse::from_dockerfile_with_args(dockerfile, &BTreeMap::new())
     }
 
     /// Reads `dockerfile` as a build with these `--build-arg` values would run it. A build
     /// argument only matters where an `ARG` declares it, as in Docker.
+    #[cfg(test)]
     pub fn from_dockerfile_with_args(
         dockerfile: &str,
         build_args: &BTreeMap<String, String>,
@@ -152,6 +155,7 @@ impl ContextUse {
     /// Whether a change to `path_in_context` (a `/`-separated path relative to the context
     /// root) can change the build: Docker sends it (`ignore` does not exclude it) and some
     /// instruction reads it.
+    #[cfg(test)]
     pub fn matches(&self, path_in_context: &str, ignore: &DockerIgnore) -> bool {
         !ignore.is_excluded(path_in_context)
             && (self.whole_context || self.source_for(path_in_context).is_some())

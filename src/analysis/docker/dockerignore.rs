@@ -122,6 +122,7 @@ impl DockerIgnore {
     }
 
     /// The patterns, in file order.
+    #[cfg(test)]
     pub fn rules(&self) -> &[Rule] {
         &self.rules
     }
@@ -134,6 +135,7 @@ impl DockerIgnore {
     /// BuildKit walks the context with `MatchesUsingParentResults`, carrying each directory's
     /// results down to its entries. A path counts as excluded only when both exclude it, so
     /// that whichever builder runs, a file it sends is never reported as left out.
+    #[cfg(test)]
     pub fn is_excluded(&self, path_in_context: &str) -> bool {
         self.excluding_rule(path_in_context).is_some()
     }

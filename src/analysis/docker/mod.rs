@@ -3,8 +3,8 @@
 //! This file only lists the modules; the analysis lives in them. Nothing here touches git or
 //! the file system: callers hand in the text of a Dockerfile and a `.dockerignore`.
 
-pub mod dockerfile;
-pub mod dockerignore;
+pub(crate) mod dockerfile;
+pub(crate) mod dockerignore;
 pub(crate) mod expand;
 pub(crate) mod gomatch;
 pub(crate) mod gopath;

@@ -7,20 +7,18 @@
 //! the file system directly: everything is read through [`crate::analysis::snapshot::Snapshot`], and
 //! nothing here decides routing.
 
-pub mod analysis;
-pub mod chain;
-pub mod dependencies;
+pub(crate) mod analysis;
+pub(crate) mod chain;
+pub(crate) mod dependencies;
 pub(crate) mod facts;
 pub(crate) mod hcl_file;
 pub(crate) mod json_file;
 pub(crate) mod links;
 pub(crate) mod path_arg;
 pub(crate) mod repo_path;
-pub mod root_marker;
+pub(crate) mod root_marker;
 pub(crate) mod source;
-pub mod warning;
+pub(crate) mod warning;
 
 pub use analysis::{analyze, analyze_with, ParseCache};
-pub use chain::{Chain, Step};
-pub use dependencies::{Affected, Fallback, FileInput, FilePattern, ModuleDir, RootDependencies};
-pub use warning::Warning;
+pub use dependencies::{Affected, RootDependencies};

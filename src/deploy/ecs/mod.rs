@@ -5,17 +5,17 @@
 //! This file holds the engine ([`Engine`]: the steps, which the deployment runs in their order,
 //! the deployed commit, the comment's part); each step lives in its own file.
 
-pub mod clock;
-pub mod container;
-pub mod ecr;
-pub mod ecs_api;
-pub mod findings;
-pub mod image;
-pub mod rollback;
+pub(crate) mod clock;
+pub(crate) mod container;
+pub(crate) mod ecr;
+pub(crate) mod ecs_api;
+pub(crate) mod findings;
+pub(crate) mod image;
+pub(crate) mod rollback;
 pub mod rollout;
-pub mod scan;
+pub(crate) mod scan;
 pub mod task_definition;
-pub mod watch;
+pub(crate) mod watch;
 
 use std::path::Path;
 

@@ -7,13 +7,13 @@
 //! apply), `lock` (who holds the state), `marker` (the last apply), `bootstrap` (the state
 //! bucket) and `s3` (every S3 call, behind a narrow client).
 
-pub mod bootstrap;
-pub mod branch;
-pub mod fingerprint;
-pub mod lock;
+pub(crate) mod bootstrap;
+pub(crate) mod branch;
+pub(crate) mod fingerprint;
+pub(crate) mod lock;
 pub mod marker;
 mod s3;
-pub mod terraform_cli;
+pub(crate) mod terraform_cli;
 
 use std::path::{Path, PathBuf};
 
