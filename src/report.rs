@@ -285,15 +285,12 @@ fn present(tree: &dyn Snapshot, path: &str, dir: bool) -> Result<bool> {
         return Ok(true);
     }
     let (parent, name) = path.rsplit_once('/').unwrap_or(("", path));
-    Ok(tree.list(parent)?.iter().any(|(n, kind)| {
-        n == name
-            && match kind {
-                EntryKind::Dir => dir,
-                // A link may name either; what it points at is the analyses' business.
-                EntryKind::Symlink => true,
-                EntryKind::File => !dir,
-                EntryKind::Submodule => false,
-            }
+    Ok(tree.kind_of(parent, name)?.is_some_and(|kind| match kind {
+        EntryKind::Dir => dir,
+        // A link may name either; what it points at is the analyses' business.
+        EntryKind::Symlink => true,
+        EntryKind::File => !dir,
+        EntryKind::Submodule => false,
     }))
 }
 

@@ -6,7 +6,7 @@
 //! and a README; one shared module `modules/mNNN` per 5 roots, each of 5 `.tf` files, a
 //! template it renders with `templatefile()`, a policy it reads with `file()` and a README (a
 //! module in four also calls the next one); and 200 pages of `docs/` that no root reads. That
-//! is 8 `.tf` files per root. Three ranges follow the initial commit:
+//! is 8 `.tf` files per root, no two of them alike (each names its own path in a comment). Three ranges follow the initial commit:
 //!
 //! - 100 paths: docs pages and root READMEs (read by no root), roots' `files/config.json`,
 //!   module templates and policies (read through the module graph), additions and deletions;
@@ -123,7 +123,10 @@ impl Shape {
         for r in 0..self.roots {
             let dir = self.root_dir(r);
             for name in ROOT_FILES {
-                out.push((format!("{dir}/{name}"), self.root_tf(r, name)));
+                out.push((
+                    format!("{dir}/{name}"),
+                    header(&dir, name) + &self.root_tf(r, name),
+                ));
             }
             out.push((
                 format!("{dir}/terraform.tfvars"),
@@ -138,7 +141,10 @@ impl Shape {
         for m in 0..self.modules() {
             let dir = self.module_dir(m);
             for name in MODULE_FILES {
-                out.push((format!("{dir}/{name}"), self.module_tf(m, name)));
+                out.push((
+                    format!("{dir}/{name}"),
+                    header(&dir, name) + &self.module_tf(m, name),
+                ));
             }
             out.push((
                 format!("{dir}/templates/user_data.tpl"),
@@ -287,9 +293,17 @@ impl Shape {
 
     fn module_change(&self) -> (String, String) {
         let path = format!("{}/main.tf", self.module_dir(ONE_MODULE));
-        let content = self.module_tf(ONE_MODULE, "main.tf") + "\n# changed\n";
+        let dir = self.module_dir(ONE_MODULE);
+        let content =
+            header(&dir, "main.tf") + &self.module_tf(ONE_MODULE, "main.tf") + "\n# changed\n";
         (path, content)
     }
+}
+
+/// The first line of each `.tf` file, which makes every file distinct (as in a real
+/// repository, where no two roots' files are byte for byte the same).
+fn header(dir: &str, name: &str) -> String {
+    format!("# {dir}/{name}, generated for the roots benchmark\n")
 }
 
 fn doc(d: usize) -> String {
