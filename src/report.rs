@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::image_inputs::ImageInputs;
 use crate::range::{self, Range, Request};
 use crate::route::{ImagePair, RootPair, Router, Routing};
-use crate::snapshot::{EntryKind, GitSnapshot, Snapshot};
+use crate::snapshot::{EntryKind, GitSnapshot, Recorder, Snapshot};
 use crate::terraform::RootDependencies;
 
 /// What detection found.
@@ -206,11 +206,21 @@ pub fn router(
             deploy,
         } = &target.settings
         {
-            let mut read = |tree: &GitSnapshot| -> Result<RootDependencies> {
+            let mut read = |tree: &dyn Snapshot| -> Result<RootDependencies> {
                 crate::terraform::analyze_with(tree, root, &deploy.var_files, &mut parsed)
             };
-            let head_deps = read(&head_tree)?;
-            let base_deps = base_tree.as_ref().map(&mut read).transpose()?;
+            // The analysis reads only through the snapshot: when the base answers every
+            // question the head analysis asked as the head does (most roots, in most ranges),
+            // its result is the head's, and the base need not be walked again.
+            let recorder = Recorder::new(&head_tree);
+            let head_deps = read(&recorder)?;
+            let base_deps = match &base_tree {
+                None => None,
+                Some(base) if head_tree.answers_alike(base, &recorder.questions())? => {
+                    Some(head_deps.clone())
+                }
+                Some(base) => Some(read(base)?),
+            };
             for warning in head_deps
                 .warnings
                 .iter()

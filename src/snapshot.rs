@@ -6,7 +6,7 @@
 //! git tree; [`MemorySnapshot`] holds files in memory for unit tests.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use git2::{ObjectType, Repository, Tree};
 
@@ -239,6 +239,102 @@ impl GitSnapshot<'_> {
     }
 }
 
+/// One question asked of a snapshot, as [`Recorder`] keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum Question {
+    Read(String),
+    List(String),
+    KindOf(String, String),
+}
+
+/// A snapshot that keeps every question asked of it, so that another tree can be asked whether
+/// it gives the same answers ([`GitSnapshot::answers_alike`]): an analysis that reads only
+/// through a snapshot gives the same result from two trees that answer its questions alike.
+pub(crate) struct Recorder<'s> {
+    inner: &'s dyn Snapshot,
+    asked: RefCell<HashSet<Question>>,
+}
+
+impl std::fmt::Debug for Recorder<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Recorder")
+            .field("asked", &self.asked.borrow().len())
+            .finish()
+    }
+}
+
+impl<'s> Recorder<'s> {
+    pub(crate) fn new(inner: &'s dyn Snapshot) -> Self {
+        Recorder {
+            inner,
+            asked: RefCell::default(),
+        }
+    }
+
+    /// Every question asked so far, each once.
+    pub(crate) fn questions(&self) -> Vec<Question> {
+        self.asked.borrow().iter().cloned().collect()
+    }
+}
+
+impl Snapshot for Recorder<'_> {
+    fn read(&self, path: &str) -> Result<Option<Vec<u8>>> {
+        self.asked
+            .borrow_mut()
+            .insert(Question::Read(path.to_owned()));
+        self.inner.read(path)
+    }
+
+    fn list(&self, dir: &str) -> Result<Vec<(String, EntryKind)>> {
+        self.asked
+            .borrow_mut()
+            .insert(Question::List(dir.to_owned()));
+        self.inner.list(dir)
+    }
+
+    fn kind_of(&self, dir: &str, name: &str) -> Result<Option<EntryKind>> {
+        self.asked
+            .borrow_mut()
+            .insert(Question::KindOf(dir.to_owned(), name.to_owned()));
+        self.inner.kind_of(dir, name)
+    }
+}
+
+impl GitSnapshot<'_> {
+    /// Whether `other` answers every one of `questions` as this tree does, told from object
+    /// ids without reading a file: the same blob id is the same contents, the same tree id the
+    /// same listing. `false` may be a false alarm (two ids, same answer), never a miss.
+    pub(crate) fn answers_alike(
+        &self,
+        other: &GitSnapshot<'_>,
+        questions: &[Question],
+    ) -> Result<bool> {
+        for question in questions {
+            let alike = match question {
+                Question::Read(path) => {
+                    let id = |tree: &GitSnapshot<'_>| -> Result<Option<(git2::Oid, Option<ObjectType>)>> {
+                        Ok(tree.entry(path)?.map(|(id, kind, _)| (id, kind)))
+                    };
+                    id(self)? == id(other)?
+                }
+                Question::List(dir) => {
+                    let id = |tree: &GitSnapshot<'_>| -> Result<Option<git2::Oid>> {
+                        Ok(tree.subtree(dir)?.map(|t| t.id()))
+                    };
+                    id(self)? == id(other)?
+                }
+                Question::KindOf(dir, name) => {
+                    self.kind_of(dir, name)? == other.kind_of(dir, name)?
+                }
+            };
+            if !alike {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+}
+
 /// A working tree on disk (for `config init`, which describes what is there, committed or not).
 /// `.git` is never listed.
 #[derive(Debug, Clone)]
@@ -448,6 +544,38 @@ mod tests {
             assert_eq!(listed, kind, "{dir} {name}");
         }
         assert_eq!(tree.walk("").unwrap(), ["a/b/c.tf", "a/link", "top.txt"]);
+    }
+
+    #[test]
+    fn trees_that_answer_alike_are_told_by_ids() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init_bare(dir.path()).unwrap();
+        let base = commit(
+            &repo,
+            &[("r/main.tf", "1"), ("m/main.tf", "m"), ("x/y", "y")],
+        );
+        let head = commit(
+            &repo,
+            &[("r/main.tf", "1"), ("m/main.tf", "m2"), ("x/y", "y")],
+        );
+        let (base, head) = (
+            GitSnapshot::of_commit(&repo, base).unwrap(),
+            GitSnapshot::of_commit(&repo, head).unwrap(),
+        );
+        let asked = |questions: &[Question]| head.answers_alike(&base, questions).unwrap();
+        let recorder = Recorder::new(&head);
+        recorder.read("r/main.tf").unwrap();
+        recorder.list("r").unwrap();
+        recorder.kind_of("", "m").unwrap();
+        recorder.read("r/absent.tf").unwrap();
+        assert!(asked(&recorder.questions()));
+        recorder.read("m/main.tf").unwrap();
+        assert!(!asked(&recorder.questions()), "a changed file read");
+        assert!(
+            !asked(&[Question::List("m".into())]),
+            "a changed folder listed"
+        );
+        assert!(asked(&[Question::List("x".into())]));
     }
 
     #[test]
