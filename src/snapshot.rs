@@ -3,7 +3,9 @@
 //!
 //! Routing must describe a commit, not a working directory, and must work in a bare clone, so
 //! those analyses read through [`Snapshot`], never through `std::fs`. [`GitSnapshot`] reads a
-//! git tree; [`MemorySnapshot`] holds files in memory for unit tests.
+//! git tree; [`MemorySnapshot`] holds files in memory for unit tests. `Recorder` keeps the
+//! questions an analysis asks, so that a second commit can tell, from object ids alone, whether
+//! it would answer them alike (and the analysis need not run again there).
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
