@@ -29,7 +29,8 @@
 //! case and exits non-zero when a target is missed.
 //!
 //! Run it with `cargo bench --bench route`. `QUEST_BENCH_RUNS` sets the number of timed runs
-//! (default 7, after one warm-up); `QUEST_BENCH_CASE=1` or `2` runs one case only. The generated
+//! (default 7, after one warm-up); `QUEST_BENCH_CASE=1`, `2` or `roots` (many Terraform roots,
+//! see `route/roots.rs`) runs one case only. The generated
 //! repositories are deleted at the end (set `QUEST_BENCH_KEEP=1` to keep them for profiling).
 //! Peak memory is read with GNU time (`/usr/bin/time -f %M`, Debian package `time`), which
 //! reports the child's `ru_maxrss` from `wait4`; the crate forbids `unsafe`, so calling `wait4`
@@ -47,6 +48,9 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+
+#[path = "route/roots.rs"]
+mod roots;
 
 const SERVICES: usize = 20;
 const DIRS_PER_SERVICE: usize = 100;
@@ -132,9 +136,9 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .filter(|&n| n > 0)
         .unwrap_or(7);
-    let only: Option<u8> = std::env::var("QUEST_BENCH_CASE")
-        .ok()
-        .and_then(|v| v.parse().ok());
+    let case = std::env::var("QUEST_BENCH_CASE").ok();
+    let only: Option<u8> = case.as_deref().map(|v| v.parse().unwrap_or(0));
+    let roots_case = case.as_deref().is_none_or(|v| v == "roots");
     // Cargo builds the package's binaries, with this benchmark's (release-based) profile,
     // before it builds a benchmark, and tells the benchmark where the binary is.
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_quest-changes"));
@@ -171,6 +175,12 @@ fn main() {
         tables.push_str(&table);
         all_ok &= ok;
         repos.push(repo);
+    }
+    if roots_case {
+        let (table, ok) = roots::run(&env, &bin, dir.path(), runs);
+        tables.push_str(&table);
+        all_ok &= ok;
+        repos.extend(roots::SIZES.map(|n| dir.path().join(format!("roots{n}"))));
     }
     if repos.len() > 1 {
         println!("\nsummary{tables}");

@@ -3,10 +3,12 @@
 //!
 //! Routing must describe a commit, not a working directory, and must work in a bare clone, so
 //! those analyses read through [`Snapshot`], never through `std::fs`. [`GitSnapshot`] reads a
-//! git tree; [`MemorySnapshot`] holds files in memory for unit tests.
+//! git tree; [`MemorySnapshot`] holds files in memory for unit tests. `Recorder` keeps the
+//! questions an analysis asks, so that a second commit can tell, from object ids alone, whether
+//! it would answer them alike (and the analysis need not run again there).
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use git2::{ObjectType, Repository, Tree};
 
@@ -30,6 +32,16 @@ pub trait Snapshot {
 
     /// The entries of a directory (names, not paths), or an empty list when it does not exist.
     fn list(&self, dir: &str) -> Result<Vec<(String, EntryKind)>>;
+
+    /// What the entry `name` of the directory `dir` is, or `None` when there is none. The same
+    /// as looking `name` up in [`Snapshot::list`], without copying a large folder's listing.
+    fn kind_of(&self, dir: &str, name: &str) -> Result<Option<EntryKind>> {
+        Ok(self
+            .list(dir)?
+            .into_iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, kind)| kind))
+    }
 
     /// Every file path under `dir`, recursively, in byte order.
     fn walk(&self, dir: &str) -> Result<Vec<String>> {
@@ -55,10 +67,14 @@ pub trait Snapshot {
 
 /// A git tree (normally a commit's). What `read` and `list` found is kept by path: a tree never
 /// changes, and the analyses ask for the same files and folders again (Terraform roots sharing
-/// modules, several targets in one commit).
+/// modules, several targets in one commit). The trees of folders are kept too: libgit2 keeps
+/// only small trees in its object cache, so a folder of a few hundred roots would otherwise be
+/// read, inflated and hashed again for every path under it.
 pub struct GitSnapshot<'r> {
     repo: &'r Repository,
     root: Tree<'r>,
+    /// Folder path -> its tree (`None`: not a folder in this tree).
+    trees: RefCell<HashMap<String, Option<Tree<'r>>>>,
     reads: RefCell<HashMap<String, Option<Vec<u8>>>>,
     lists: RefCell<HashMap<String, Vec<(String, EntryKind)>>>,
 }
@@ -76,6 +92,7 @@ impl<'r> GitSnapshot<'r> {
         GitSnapshot {
             repo,
             root,
+            trees: RefCell::default(),
             reads: RefCell::default(),
             lists: RefCell::default(),
         }
@@ -90,21 +107,75 @@ impl<'r> GitSnapshot<'r> {
         Ok(GitSnapshot::new(repo, tree))
     }
 
+    /// The id, object type and file mode of the entry at `path`, or `None` when there is none.
+    pub(crate) fn entry(&self, path: &str) -> Result<Option<(git2::Oid, Option<ObjectType>, i32)>> {
+        if !is_clean(path) {
+            // An unusual spelling (`a//b`, `/a`, `a/`): libgit2 decides, as it always did.
+            return Ok(self
+                .root
+                .get_path(std::path::Path::new(path))
+                .ok()
+                .map(|e| (e.id(), e.kind(), e.filemode())));
+        }
+        let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+        let Some(tree) = self.subtree(dir)? else {
+            return Ok(None);
+        };
+        Ok(tree
+            .get_name(name)
+            .map(|e| (e.id(), e.kind(), e.filemode())))
+    }
+
     fn subtree(&self, dir: &str) -> Result<Option<Tree<'r>>> {
         let dir = dir.trim_matches('/');
         if dir.is_empty() {
             return Ok(Some(self.root.clone()));
         }
-        let Ok(entry) = self.root.get_path(std::path::Path::new(dir)) else {
-            return Ok(None);
-        };
-        if entry.kind() != Some(ObjectType::Tree) {
-            return Ok(None);
+        if let Some(hit) = self.trees.borrow().get(dir) {
+            return Ok(hit.clone());
         }
-        self.repo
-            .find_tree(entry.id())
-            .map(Some)
-            .map_err(Error::git(format!("read the tree of `{dir}`")))
+        let found = if is_clean(dir) {
+            let (parent, name) = dir.rsplit_once('/').unwrap_or(("", dir));
+            match self.subtree(parent)? {
+                Some(parent) => parent
+                    .get_name(name)
+                    .filter(|e| e.kind() == Some(ObjectType::Tree))
+                    .map(|e| e.id()),
+                None => None,
+            }
+        } else {
+            self.root
+                .get_path(std::path::Path::new(dir))
+                .ok()
+                .filter(|e| e.kind() == Some(ObjectType::Tree))
+                .map(|e| e.id())
+        };
+        let tree = found
+            .map(|id| {
+                self.repo
+                    .find_tree(id)
+                    .map_err(Error::git(format!("read the tree of `{dir}`")))
+            })
+            .transpose()?;
+        self.trees.borrow_mut().insert(dir.to_owned(), tree.clone());
+        Ok(tree)
+    }
+}
+
+/// Whether `path` is a plain relative path: no empty, `.` or `..` parts.
+fn is_clean(path: &str) -> bool {
+    !path.is_empty()
+        && path
+            .split('/')
+            .all(|p| !p.is_empty() && p != "." && p != "..")
+}
+
+fn kind_of_entry(kind: Option<ObjectType>, mode: i32) -> EntryKind {
+    match (kind, mode) {
+        (Some(ObjectType::Tree), _) => EntryKind::Dir,
+        (Some(ObjectType::Commit), _) => EntryKind::Submodule,
+        (_, 0o120000) => EntryKind::Symlink,
+        _ => EntryKind::File,
     }
 }
 
@@ -130,19 +201,28 @@ impl Snapshot for GitSnapshot<'_> {
             .insert(dir.to_owned(), found.clone());
         Ok(found)
     }
+
+    fn kind_of(&self, dir: &str, name: &str) -> Result<Option<EntryKind>> {
+        if name.is_empty() || name.contains('/') {
+            return Ok(None);
+        }
+        let Some(tree) = self.subtree(dir)? else {
+            return Ok(None);
+        };
+        Ok(tree
+            .get_name(name)
+            .map(|e| kind_of_entry(e.kind(), e.filemode())))
+    }
 }
 
 impl GitSnapshot<'_> {
     fn read_uncached(&self, path: &str) -> Result<Option<Vec<u8>>> {
-        let Ok(entry) = self.root.get_path(std::path::Path::new(path)) else {
+        let Some((id, Some(ObjectType::Blob), _)) = self.entry(path)? else {
             return Ok(None);
         };
-        if entry.kind() != Some(ObjectType::Blob) {
-            return Ok(None);
-        }
         let blob = self
             .repo
-            .find_blob(entry.id())
+            .find_blob(id)
             .map_err(Error::git(format!("read `{path}`")))?;
         Ok(Some(blob.content().to_vec()))
     }
@@ -155,15 +235,105 @@ impl GitSnapshot<'_> {
             .iter()
             .filter_map(|e| {
                 let name = e.name().ok()?.to_owned();
-                let kind = match (e.kind(), e.filemode()) {
-                    (Some(ObjectType::Tree), _) => EntryKind::Dir,
-                    (Some(ObjectType::Commit), _) => EntryKind::Submodule,
-                    (_, 0o120000) => EntryKind::Symlink,
-                    _ => EntryKind::File,
-                };
-                Some((name, kind))
+                Some((name, kind_of_entry(e.kind(), e.filemode())))
             })
             .collect())
+    }
+}
+
+/// One question asked of a snapshot, as [`Recorder`] keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum Question {
+    Read(String),
+    List(String),
+    KindOf(String, String),
+}
+
+/// A snapshot that keeps every question asked of it, so that another tree can be asked whether
+/// it gives the same answers ([`GitSnapshot::answers_alike`]): an analysis that reads only
+/// through a snapshot gives the same result from two trees that answer its questions alike.
+pub(crate) struct Recorder<'s> {
+    inner: &'s dyn Snapshot,
+    asked: RefCell<HashSet<Question>>,
+}
+
+impl std::fmt::Debug for Recorder<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Recorder")
+            .field("asked", &self.asked.borrow().len())
+            .finish()
+    }
+}
+
+impl<'s> Recorder<'s> {
+    pub(crate) fn new(inner: &'s dyn Snapshot) -> Self {
+        Recorder {
+            inner,
+            asked: RefCell::default(),
+        }
+    }
+
+    /// Every question asked so far, each once.
+    pub(crate) fn questions(&self) -> Vec<Question> {
+        self.asked.borrow().iter().cloned().collect()
+    }
+}
+
+impl Snapshot for Recorder<'_> {
+    fn read(&self, path: &str) -> Result<Option<Vec<u8>>> {
+        self.asked
+            .borrow_mut()
+            .insert(Question::Read(path.to_owned()));
+        self.inner.read(path)
+    }
+
+    fn list(&self, dir: &str) -> Result<Vec<(String, EntryKind)>> {
+        self.asked
+            .borrow_mut()
+            .insert(Question::List(dir.to_owned()));
+        self.inner.list(dir)
+    }
+
+    fn kind_of(&self, dir: &str, name: &str) -> Result<Option<EntryKind>> {
+        self.asked
+            .borrow_mut()
+            .insert(Question::KindOf(dir.to_owned(), name.to_owned()));
+        self.inner.kind_of(dir, name)
+    }
+}
+
+impl GitSnapshot<'_> {
+    /// Whether `other` answers every one of `questions` as this tree does, told from object
+    /// ids without reading a file: the same blob id is the same contents, the same tree id the
+    /// same listing. `false` may be a false alarm (two ids, same answer), never a miss.
+    pub(crate) fn answers_alike(
+        &self,
+        other: &GitSnapshot<'_>,
+        questions: &[Question],
+    ) -> Result<bool> {
+        for question in questions {
+            let alike = match question {
+                Question::Read(path) => {
+                    let id = |tree: &GitSnapshot<'_>| -> Result<Option<(git2::Oid, Option<ObjectType>)>> {
+                        Ok(tree.entry(path)?.map(|(id, kind, _)| (id, kind)))
+                    };
+                    id(self)? == id(other)?
+                }
+                Question::List(dir) => {
+                    let id = |tree: &GitSnapshot<'_>| -> Result<Option<git2::Oid>> {
+                        Ok(tree.subtree(dir)?.map(|t| t.id()))
+                    };
+                    id(self)? == id(other)?
+                }
+                Question::KindOf(dir, name) => {
+                    self.kind_of(dir, name)? == other.kind_of(dir, name)?
+                }
+            };
+            if !alike {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 }
 
@@ -310,6 +480,109 @@ impl Snapshot for MemorySnapshot {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A commit of `files` (path, contents; a contents starting with `->` is a symlink to the
+    /// rest) in `repo`, on top of nothing.
+    fn commit(repo: &Repository, files: &[(&str, &str)]) -> git2::Oid {
+        let mut index = git2::Index::new().unwrap();
+        for (path, contents) in files {
+            let (mode, data) = match contents.strip_prefix("->") {
+                Some(target) => (0o120000, target),
+                None => (0o100644, *contents),
+            };
+            let id = repo.blob(data.as_bytes()).unwrap();
+            let entry = git2::IndexEntry {
+                ctime: git2::IndexTime::new(0, 0),
+                mtime: git2::IndexTime::new(0, 0),
+                dev: 0,
+                ino: 0,
+                mode,
+                uid: 0,
+                gid: 0,
+                file_size: 0,
+                id,
+                flags: 0,
+                flags_extended: 0,
+                path: path.as_bytes().to_vec(),
+            };
+            index.add(&entry).unwrap();
+        }
+        let tree = index.write_tree_to(repo).unwrap();
+        let tree = repo.find_tree(tree).unwrap();
+        let who = git2::Signature::now("t", "t@example.invalid").unwrap();
+        repo.commit(None, &who, &who, "t", &tree, &[]).unwrap()
+    }
+
+    #[test]
+    fn git_snapshot_reads_lists_and_names_kinds_as_libgit2_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init_bare(dir.path()).unwrap();
+        let head = commit(
+            &repo,
+            &[("a/b/c.tf", "c"), ("a/link", "->b"), ("top.txt", "t")],
+        );
+        let tree = GitSnapshot::of_commit(&repo, head).unwrap();
+        assert_eq!(tree.read("a/b/c.tf").unwrap().as_deref(), Some(&b"c"[..]));
+        assert_eq!(tree.read("a/link").unwrap().as_deref(), Some(&b"b"[..]));
+        assert_eq!(tree.read("a/b").unwrap(), None, "a folder is no file");
+        assert_eq!(tree.read("a/b/missing").unwrap(), None);
+        assert_eq!(
+            tree.read("a/./b/c.tf").unwrap(),
+            None,
+            "as libgit2 spells it"
+        );
+        for (dir, name, kind) in [
+            ("", "a", Some(EntryKind::Dir)),
+            ("", "top.txt", Some(EntryKind::File)),
+            ("a", "link", Some(EntryKind::Symlink)),
+            ("a/b", "c.tf", Some(EntryKind::File)),
+            ("a/b", "nope", None),
+            ("nope", "c.tf", None),
+            ("top.txt", "x", None),
+        ] {
+            assert_eq!(tree.kind_of(dir, name).unwrap(), kind, "{dir} {name}");
+            let listed = tree
+                .list(dir)
+                .unwrap()
+                .into_iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, k)| k);
+            assert_eq!(listed, kind, "{dir} {name}");
+        }
+        assert_eq!(tree.walk("").unwrap(), ["a/b/c.tf", "a/link", "top.txt"]);
+    }
+
+    #[test]
+    fn trees_that_answer_alike_are_told_by_ids() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init_bare(dir.path()).unwrap();
+        let base = commit(
+            &repo,
+            &[("r/main.tf", "1"), ("m/main.tf", "m"), ("x/y", "y")],
+        );
+        let head = commit(
+            &repo,
+            &[("r/main.tf", "1"), ("m/main.tf", "m2"), ("x/y", "y")],
+        );
+        let (base, head) = (
+            GitSnapshot::of_commit(&repo, base).unwrap(),
+            GitSnapshot::of_commit(&repo, head).unwrap(),
+        );
+        let asked = |questions: &[Question]| head.answers_alike(&base, questions).unwrap();
+        let recorder = Recorder::new(&head);
+        recorder.read("r/main.tf").unwrap();
+        recorder.list("r").unwrap();
+        recorder.kind_of("", "m").unwrap();
+        recorder.read("r/absent.tf").unwrap();
+        assert!(asked(&recorder.questions()));
+        recorder.read("m/main.tf").unwrap();
+        assert!(!asked(&recorder.questions()), "a changed file read");
+        assert!(
+            !asked(&[Question::List("m".into())]),
+            "a changed folder listed"
+        );
+        assert!(asked(&[Question::List("x".into())]));
+    }
 
     #[test]
     fn memory_snapshot_lists_and_walks() {

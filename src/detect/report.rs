@@ -10,7 +10,7 @@ use git2::Repository;
 
 use crate::analysis::build_context::ImageInputs;
 use crate::analysis::module_graph::RootDependencies;
-use crate::analysis::snapshot::{EntryKind, GitSnapshot, Snapshot};
+use crate::analysis::snapshot::{EntryKind, GitSnapshot, Recorder, Snapshot};
 use crate::config::{Config, TargetSettings};
 use crate::detect::diff::{self, Change, Side};
 use crate::detect::range::{self, Range, Request};
@@ -206,7 +206,7 @@ pub fn router(
             deploy,
         } = &target.settings
         {
-            let mut read = |tree: &GitSnapshot| -> Result<RootDependencies> {
+            let mut read = |tree: &dyn Snapshot| -> Result<RootDependencies> {
                 crate::analysis::module_graph::analyze_with(
                     tree,
                     root,
@@ -214,8 +214,18 @@ pub fn router(
                     &mut parsed,
                 )
             };
-            let head_deps = read(&head_tree)?;
-            let base_deps = base_tree.as_ref().map(&mut read).transpose()?;
+            // The analysis reads only through the snapshot: when the base answers every
+            // question the head analysis asked as the head does (most roots, in most ranges),
+            // its result is the head's, and the base need not be walked again.
+            let recorder = Recorder::new(&head_tree);
+            let head_deps = read(&recorder)?;
+            let base_deps = match &base_tree {
+                None => None,
+                Some(base) if head_tree.answers_alike(base, &recorder.questions())? => {
+                    Some(head_deps.clone())
+                }
+                Some(base) => Some(read(base)?),
+            };
             for warning in head_deps
                 .warnings
                 .iter()
@@ -290,15 +300,12 @@ fn present(tree: &dyn Snapshot, path: &str, dir: bool) -> Result<bool> {
         return Ok(true);
     }
     let (parent, name) = path.rsplit_once('/').unwrap_or(("", path));
-    Ok(tree.list(parent)?.iter().any(|(n, kind)| {
-        n == name
-            && match kind {
-                EntryKind::Dir => dir,
-                // A link may name either; what it points at is the analyses' business.
-                EntryKind::Symlink => true,
-                EntryKind::File => !dir,
-                EntryKind::Submodule => false,
-            }
+    Ok(tree.kind_of(parent, name)?.is_some_and(|kind| match kind {
+        EntryKind::Dir => dir,
+        // A link may name either; what it points at is the analyses' business.
+        EntryKind::Symlink => true,
+        EntryKind::File => !dir,
+        EntryKind::Submodule => false,
     }))
 }
 

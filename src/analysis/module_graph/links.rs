@@ -45,10 +45,7 @@ pub(crate) fn resolve(snapshot: &dyn Snapshot, path: &str) -> Result<Option<Reso
         let Some(candidate) = join(&done, &part) else {
             return Ok(None);
         };
-        let is_link = snapshot
-            .list(&done)?
-            .iter()
-            .any(|(name, kind)| *name == part && *kind == EntryKind::Symlink);
+        let is_link = snapshot.kind_of(&done, &part)? == Some(EntryKind::Symlink);
         if !is_link {
             done = candidate;
             continue;
