@@ -90,7 +90,7 @@ const ZERO_SHA: &str = "0000000000000000000000000000000000000000";
 /// Resolves the range for `request` in `repo`. What was done on the way that the user should
 /// hear about (deepening a shallow clone) is appended to `notes`, also when resolution fails.
 pub fn resolve(repo: &Repository, request: &Request, notes: &mut Vec<String>) -> Result<Range> {
-    let mut ctx = Context {
+    let mut ctx = Resolver {
         repo,
         request,
         notes,
@@ -110,7 +110,7 @@ pub fn find_commit(
     if !is_full_sha(sha) {
         return Ok(None);
     }
-    let mut ctx = Context {
+    let mut ctx = Resolver {
         repo,
         request,
         notes,
@@ -119,7 +119,7 @@ pub fn find_commit(
     ctx.find_or_fetch(sha)
 }
 
-struct Context<'a> {
+struct Resolver<'a> {
     repo: &'a Repository,
     request: &'a Request,
     notes: &'a mut Vec<String>,
@@ -127,7 +127,7 @@ struct Context<'a> {
     ci: Ci,
 }
 
-impl Context<'_> {
+impl Resolver<'_> {
     fn resolve(&mut self) -> Result<Range> {
         let circleci = self.ci.on_circleci;
         let github = self.ci.on_github;

@@ -14,7 +14,7 @@
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 
-use super::chain::{Chain, Step};
+use super::chain::{Chain, Hop};
 use super::dependencies::{
     is_configuration_file, is_root_input, Fallback, FileInput, FilePattern, ModuleDir,
     RootDependencies,
@@ -165,9 +165,7 @@ impl Walk<'_> {
                     self.warn(dir, Warning::BrokenLink { link: file });
                     continue;
                 };
-                let chain = self
-                    .chain_of(dir)
-                    .through(Step::Link { file: file.clone() });
+                let chain = self.chain_of(dir).through(Hop::Link { file: file.clone() });
                 self.add_file(real.path.clone(), chain);
                 real.path
             } else {
@@ -249,7 +247,7 @@ impl Walk<'_> {
             self.warn(dir, reason);
             return Ok(None);
         };
-        let step = Step::Module {
+        let step = Hop::Module {
             name: call.name.clone(),
             file: file.to_owned(),
             line: call.line,
@@ -306,7 +304,7 @@ impl Walk<'_> {
         read: &FileRead,
         outer: &Chain,
     ) -> Result<()> {
-        let chain = outer.through(Step::Read {
+        let chain = outer.through(Hop::Read {
             function: read.function.clone(),
             file: file.to_owned(),
             line: read.line,
@@ -436,7 +434,7 @@ impl Walk<'_> {
                 self.warn(&root, Warning::BrokenLink { link: path });
                 continue;
             };
-            let chain = Chain::default().through(Step::Link { file: path.clone() });
+            let chain = Chain::default().through(Hop::Link { file: path.clone() });
             for link in real.links {
                 self.add_file(link, chain.clone());
             }
@@ -722,7 +720,7 @@ resource "aws_instance" "nat" {
                 .unwrap();
             assert_eq!(
                 chain.steps,
-                [Step::Module {
+                [Hop::Module {
                     name: "network".into(),
                     file: format!("{root}/main.tf"),
                     line: if root == PROD { 5 } else { 1 },

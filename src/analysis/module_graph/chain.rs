@@ -7,9 +7,9 @@
 
 use std::fmt;
 
-/// One call on the way from the root to a dependency.
+/// One hop on the way from the root to a dependency: a module call, a file read or a link.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Step {
+pub enum Hop {
     /// `module "<name>"` at `file:line`, whose local `source` is the next directory inward.
     Module {
         name: String,
@@ -26,30 +26,30 @@ pub enum Step {
     Link { file: String },
 }
 
-impl fmt::Display for Step {
+impl fmt::Display for Hop {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Step::Module { name, file, line } => write!(f, "module \"{name}\" ({file}:{line})"),
-            Step::Read {
+            Hop::Module { name, file, line } => write!(f, "module \"{name}\" ({file}:{line})"),
+            Hop::Read {
                 function,
                 file,
                 line,
             } => write!(f, "{function}() ({file}:{line})"),
-            Step::Link { file } => write!(f, "symlink ({file})"),
+            Hop::Link { file } => write!(f, "symlink ({file})"),
         }
     }
 }
 
-/// The steps from a dependency out to the root, innermost first. Empty for the root's own
+/// The hops from a dependency out to the root, innermost first. Empty for the root's own
 /// files, which depend on nothing but being in the root.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Chain {
-    pub steps: Vec<Step>,
+    pub steps: Vec<Hop>,
 }
 
 impl Chain {
     /// This chain extended inward by `step` (the new step comes first).
-    pub(crate) fn through(&self, step: Step) -> Chain {
+    pub(crate) fn through(&self, step: Hop) -> Chain {
         let mut steps = Vec::with_capacity(self.steps.len() + 1);
         steps.push(step);
         steps.extend(self.steps.iter().cloned());
@@ -76,12 +76,12 @@ mod tests {
 
     #[test]
     fn reads_innermost_first() {
-        let outer = Chain::default().through(Step::Module {
+        let outer = Chain::default().through(Hop::Module {
             name: "network".into(),
             file: "terraform/environments/prod/main.tf".into(),
             line: 12,
         });
-        let inner = outer.through(Step::Read {
+        let inner = outer.through(Hop::Read {
             function: "templatefile".into(),
             file: "terraform/modules/network/main.tf".into(),
             line: 4,

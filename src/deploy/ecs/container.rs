@@ -34,14 +34,14 @@ pub struct Build<'a> {
 
 /// The configured container CLI, run in the working tree.
 #[derive(Debug, Clone)]
-pub struct Cli<'a> {
+pub struct ContainerCli<'a> {
     program: &'a str,
     cwd: &'a Path,
     pub flavor: Flavor,
 }
 
-impl<'a> Cli<'a> {
-    pub fn new(program: &'a str, cwd: &'a Path) -> Cli<'a> {
+impl<'a> ContainerCli<'a> {
+    pub fn new(program: &'a str, cwd: &'a Path) -> ContainerCli<'a> {
         let name = Path::new(program)
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -51,7 +51,7 @@ impl<'a> Cli<'a> {
         } else {
             Flavor::Docker
         };
-        Cli {
+        ContainerCli {
             program,
             cwd,
             flavor,
@@ -106,7 +106,7 @@ impl<'a> Cli<'a> {
 mod tests {
     use super::*;
 
-    fn build(cli: &Cli<'_>) -> String {
+    fn build(cli: &ContainerCli<'_>) -> String {
         let args = BTreeMap::from([("NODE_ENV".to_owned(), "production".to_owned())]);
         let labels = [(
             "org.opencontainers.image.revision".to_owned(),
@@ -130,7 +130,7 @@ mod tests {
 
     #[test]
     fn docker_builds_without_provenance() {
-        let cli = Cli::new("docker", Path::new("."));
+        let cli = ContainerCli::new("docker", Path::new("."));
         assert_eq!(cli.flavor, Flavor::Docker);
         assert_eq!(
             build(&cli),
@@ -140,7 +140,7 @@ mod tests {
 
     #[test]
     fn a_build_target_is_passed_as_target() {
-        let cli = Cli::new("podman", Path::new("."));
+        let cli = ContainerCli::new("podman", Path::new("."));
         let args = BTreeMap::new();
         let call = cli.build(&Build {
             context: "app",
@@ -159,14 +159,14 @@ mod tests {
 
     #[test]
     fn podman_gets_no_provenance_flag() {
-        let cli = Cli::new("/usr/bin/podman", Path::new("."));
+        let cli = ContainerCli::new("/usr/bin/podman", Path::new("."));
         assert_eq!(cli.flavor, Flavor::Podman);
         assert!(!build(&cli).contains("provenance"));
     }
 
     #[test]
     fn the_password_is_not_an_argument() {
-        let cli = Cli::new("podman", Path::new("."));
+        let cli = ContainerCli::new("podman", Path::new("."));
         assert_eq!(
             cli.login("AWS", "127.0.0.1:5000").display(),
             "podman login --username AWS --password-stdin 127.0.0.1:5000"

@@ -17,7 +17,7 @@ use crate::deploy::context::Context;
 use crate::error::{Error, Result};
 use crate::process::Invocation;
 
-use super::container::{Build, Cli};
+use super::container::{Build, ContainerCli};
 use super::ecr::{Ecr, Retag};
 use super::Image;
 
@@ -50,7 +50,7 @@ pub async fn publish(
     progress.say(&format!("ECR repository `{}` is {uri}", one(repository)));
     let destination = plan.destination(&uri);
     let registry = registry_host(&destination);
-    let cli = Cli::new(&deploy.cli, workdir);
+    let cli = ContainerCli::new(&deploy.cli, workdir);
 
     // 2. Log in; the password goes on stdin only, and only to ECR itself: the token opens the
     // account's ECR, so another registry (`image.registry`) never receives it; logging in
@@ -253,7 +253,7 @@ async fn dry_run(
     let say = |text: String| progress.output(&format!("[dry run] {text}"));
     let ecr = Ecr::new(aws);
     let cwd = ctx.workdir.unwrap_or(std::path::Path::new("."));
-    let cli = Cli::new(&deploy.cli, cwd);
+    let cli = ContainerCli::new(&deploy.cli, cwd);
     let repository = one(plan.repository);
 
     let uri = match aws.require_region() {

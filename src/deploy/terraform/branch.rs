@@ -10,7 +10,7 @@ use crate::detect::range::Environment;
 
 /// The decision and the sentence that explains it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Decision {
+pub struct ApplyDecision {
     pub apply: bool,
     pub reason: String,
 }
@@ -50,34 +50,34 @@ pub fn decide(
     forced: bool,
     branch: Option<&str>,
     apply_on: &[String],
-) -> Decision {
+) -> ApplyDecision {
     let listed = format!("apply_on: {}", apply_on.join(", "));
     let shown = |b: &str| crate::text::one_line(b);
     if plan_only {
-        return Decision {
+        return ApplyDecision {
             apply: false,
             reason: "--plan-only stops after the plan".into(),
         };
     }
     if forced {
-        return Decision {
+        return ApplyDecision {
             apply: true,
             reason: "--apply was given".into(),
         };
     }
     match branch {
-        Some(b) if apply_on.iter().any(|a| a == b) => Decision {
+        Some(b) if apply_on.iter().any(|a| a == b) => ApplyDecision {
             apply: true,
             reason: format!("branch `{}` is in {listed}", shown(b)),
         },
-        Some(b) => Decision {
+        Some(b) => ApplyDecision {
             apply: false,
             reason: format!(
                 "branch `{}` is not in {listed} (--apply applies anyway)",
                 shown(b)
             ),
         },
-        None => Decision {
+        None => ApplyDecision {
             apply: false,
             reason: format!(
                 "the branch is unknown (a detached HEAD and no CI branch variable; pass --branch), and only {listed} may apply"

@@ -208,7 +208,7 @@ fn run(
     ctx: &Context<'_>,
     root: &Root<'_>,
     saved: &SavedPlan,
-    decision: &branch::Decision,
+    decision: &branch::ApplyDecision,
     options: &Options,
     aws: &Aws,
     runtime: &tokio::runtime::Runtime,
@@ -337,7 +337,7 @@ fn print_dry_run(
     ctx: &Context<'_>,
     root: &Root<'_>,
     saved: &SavedPlan,
-    decision: &branch::Decision,
+    decision: &branch::ApplyDecision,
 ) {
     let tf = &root.terraform;
     let steps = steps(ctx.target_name, root.root);
