@@ -226,67 +226,95 @@ fn run(
             message: failure.reason,
         }
     };
-    tf.init(root.state)?.map_err(|f| failed("init", f))?;
-
-    if decision.apply && saved.exists() {
-        // The plan job saved it; apply exactly that plan, if it is this commit's and unaltered.
-        saved.verify(&head).map_err(|message| Error::StalePlan {
-            target: name.to_owned(),
-            message,
-        })?;
-        progress.say(&format!(
-            "applying the plan saved for this commit ({})",
-            decision.reason
-        ));
-        let summary = summarise(tf, &saved.plan)?;
-        print_summary(ctx, &summary);
-        return apply(ctx, root, saved, &summary, aws, runtime, &failed);
-    }
-
-    let planned = tf
-        .plan(&saved.plan, &root.deploy.var_files)?
-        .map_err(|f| failed("plan", f))?;
-    saved.seal(&head)?;
-    let summary = summarise(tf, &saved.plan)?;
-    print_summary(ctx, &summary);
-    // For the pull request comment: the summary (addresses and actions, no value) of this
-    // commit's plan, beside the plan.
-    if let Some(dir) = saved.plan.parent() {
-        crate::deploy::plan_summary::SavedSummary {
-            target: name.to_owned(),
-            commit: head.clone(),
-            summary: summary.clone(),
+    // The engine's own step list, walked in order: what `--dry-run` printed is what runs. A
+    // plan that a plan job saved for this commit stands in for the plan step.
+    let mut summary = None;
+    for step in steps(name, root.root) {
+        match step {
+            Step::TerraformInit { .. } => tf.init(root.state)?.map_err(|f| failed("init", f))?,
+            Step::TerraformPlan { .. } if decision.apply && saved.exists() => {
+                // The plan job saved it; apply exactly that plan, if it is this commit's and
+                // unaltered.
+                saved.verify(&head).map_err(|message| Error::StalePlan {
+                    target: name.to_owned(),
+                    message,
+                })?;
+                progress.say(&format!(
+                    "applying the plan saved for this commit ({})",
+                    decision.reason
+                ));
+                let saved_summary = summarise(tf, &saved.plan)?;
+                print_summary(ctx, &saved_summary);
+                summary = Some(saved_summary);
+            }
+            Step::TerraformPlan { .. } => {
+                let planned = tf
+                    .plan(&saved.plan, &root.deploy.var_files)?
+                    .map_err(|f| failed("plan", f))?;
+                saved.seal(&head)?;
+                let planned_summary = summarise(tf, &saved.plan)?;
+                print_summary(ctx, &planned_summary);
+                // For the pull request comment: the summary (addresses and actions, no value)
+                // of this commit's plan, beside the plan.
+                if let Some(dir) = saved.plan.parent() {
+                    crate::deploy::plan_summary::SavedSummary {
+                        target: name.to_owned(),
+                        commit: head.clone(),
+                        summary: planned_summary.clone(),
+                    }
+                    .save(dir)?;
+                }
+                if options.plan_only {
+                    if options.detailed_exitcode && planned == Planned::Changes {
+                        return Err(Error::PlanHasChanges {
+                            target: name.to_owned(),
+                        });
+                    }
+                    progress.say(&format!("stopping after the plan: {}", decision.reason));
+                    return Ok(());
+                }
+                if !decision.apply {
+                    progress.say(&format!("stopping after the plan: {}", decision.reason));
+                    return Ok(());
+                }
+                if planned == Planned::NoChanges {
+                    // Nothing to apply, and the root matches this commit: the marker says so,
+                    // so `--since deployed` starts here next time.
+                    let plan_hash = fingerprint::hash(&saved.plan)?;
+                    let marker = marker::Marker::now(&head, &plan_hash, &planned_summary);
+                    runtime.block_on(marker::write(aws, root.state, &marker))?;
+                    saved.remove()?;
+                    progress.say(&format!(
+                        "the plan has no changes, so there is nothing to apply; recorded commit {head} in `{}`",
+                        crate::text::one_line(&marker::key(root.state))
+                    ));
+                    return Ok(());
+                }
+                progress.say(&format!("applying the plan: {}", decision.reason));
+                summary = Some(planned_summary);
+            }
+            Step::TerraformApply { .. } => {
+                let Some(summary) = &summary else {
+                    return Err(not_a_step(name, &step));
+                };
+                apply(ctx, root, saved, summary, aws, runtime, &failed)?;
+            }
+            other => return Err(not_a_step(name, &other)),
         }
-        .save(dir)?;
     }
-    if options.plan_only {
-        if options.detailed_exitcode && planned == Planned::Changes {
-            return Err(Error::PlanHasChanges {
-                target: name.to_owned(),
-            });
-        }
-        progress.say(&format!("stopping after the plan: {}", decision.reason));
-        return Ok(());
+    Ok(())
+}
+
+/// A step the list put where this engine cannot run it: a defect of the list, said as such
+/// rather than skipped.
+fn not_a_step(name: &str, step: &Step) -> Error {
+    Error::Deploy {
+        target: name.to_owned(),
+        message: format!(
+            "the terraform engine cannot run the step `{}` here",
+            step.describe()
+        ),
     }
-    if !decision.apply {
-        progress.say(&format!("stopping after the plan: {}", decision.reason));
-        return Ok(());
-    }
-    if planned == Planned::NoChanges {
-        // Nothing to apply, and the root matches this commit: the marker says so, so
-        // `--since deployed` starts here next time.
-        let plan_hash = fingerprint::hash(&saved.plan)?;
-        let marker = marker::Marker::now(&head, &plan_hash, &summary);
-        runtime.block_on(marker::write(aws, root.state, &marker))?;
-        saved.remove()?;
-        progress.say(&format!(
-            "the plan has no changes, so there is nothing to apply; recorded commit {head} in `{}`",
-            crate::text::one_line(&marker::key(root.state))
-        ));
-        return Ok(());
-    }
-    progress.say(&format!("applying the plan: {}", decision.reason));
-    apply(ctx, root, saved, &summary, aws, runtime, &failed)
 }
 
 /// Applies the saved plan, then records the marker and removes the plan (it applies once).
