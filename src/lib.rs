@@ -23,6 +23,7 @@ pub mod plan;
 pub mod process;
 pub mod pull_request;
 pub mod range;
+pub mod rename;
 pub mod report;
 pub mod route;
 pub mod snapshot;
