@@ -29,7 +29,9 @@
 //! case and exits non-zero when a target is missed.
 //!
 //! Run it with `cargo bench --bench route`. `QUEST_BENCH_RUNS` sets the number of timed runs
-//! (default 7, after one warm-up); `QUEST_BENCH_CASE=1` or `2` runs one case only. The generated
+//! (default 7, after one warm-up); `QUEST_BENCH_CASE=1` or `2` runs one case only, and
+//! `QUEST_BENCH_CASE=scale` the scale table of `diff_scale` only (repositories of 1,000 to
+//! 1,000,000 files x ranges of 1 to 10,000 paths, beside git; not run by default). The generated
 //! repositories are deleted at the end (set `QUEST_BENCH_KEEP=1` to keep them for profiling).
 //! Peak memory is read with GNU time (`/usr/bin/time -f %M`, Debian package `time`), which
 //! reports the child's `ru_maxrss` from `wait4`; the crate forbids `unsafe`, so calling `wait4`
@@ -47,6 +49,9 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+
+#[path = "route/diff_scale.rs"]
+mod diff_scale;
 
 const SERVICES: usize = 20;
 const DIRS_PER_SERVICE: usize = 100;
@@ -132,9 +137,9 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .filter(|&n| n > 0)
         .unwrap_or(7);
-    let only: Option<u8> = std::env::var("QUEST_BENCH_CASE")
-        .ok()
-        .and_then(|v| v.parse().ok());
+    let case = std::env::var("QUEST_BENCH_CASE").unwrap_or_default();
+    let scale = case == "scale";
+    let only: Option<u8> = case.parse().ok();
     // Cargo builds the package's binaries, with this benchmark's (release-based) profile,
     // before it builds a benchmark, and tells the benchmark where the binary is.
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_quest-changes"));
@@ -162,8 +167,11 @@ fn main() {
     let mut tables = String::new();
     let mut all_ok = true;
     let mut repos = Vec::new();
+    if scale {
+        tables.push_str(&diff_scale::run(&env, &bin, dir.path(), runs));
+    }
     for case in [Case::Patterns, Case::Analyses] {
-        if only.is_some_and(|n| n != case.number()) {
+        if scale || only.is_some_and(|n| n != case.number()) {
             continue;
         }
         let repo = dir.path().join(format!("repo{}", case.number()));
