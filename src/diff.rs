@@ -137,7 +137,7 @@ fn commit_changes(repo: &Repository, base: Option<&Tree<'_>>, head: &Tree<'_>) -
         }
     }
 
-    let pairing = rename::pair(repo, &deleted, &added, rename::limit_of(repo))?;
+    let pairing = rename::pair(repo, &deleted, &added, || rename::limit_of(repo))?;
     let mut source_of: Vec<Option<usize>> = vec![None; added.len()];
     let mut paired = vec![false; deleted.len()];
     for &(source, destination) in &pairing.pairs {

@@ -75,11 +75,12 @@ pub fn limit_of(repo: &Repository) -> Option<usize> {
 }
 
 /// Pairs `sources` (deletions) with `destinations` (additions), both in path order.
+/// `limit` is asked only when contents would be compared (reading the configuration costs).
 pub fn pair(
     repo: &Repository,
     sources: &[Candidate],
     destinations: &[Candidate],
-    limit: Option<usize>,
+    limit: impl FnOnce() -> Option<usize>,
 ) -> Result<Pairing> {
     let mut state = State {
         source_used: vec![false; sources.len()],
@@ -106,7 +107,7 @@ pub fn pair(
     if left_sources.is_empty() || left_destinations.is_empty() {
         return Ok(state.into_pairing(None));
     }
-    if let Some(limit) = limit {
+    if let Some(limit) = limit() {
         let pairs = left_sources.len().saturating_mul(left_destinations.len());
         if pairs > limit.saturating_mul(limit) {
             let hit = LimitHit {
@@ -291,6 +292,10 @@ fn by_similarity(
         .iter()
         .map(|&i| signature(&sources[i]))
         .collect();
+    let source_names: Vec<&[u8]> = left_sources
+        .iter()
+        .map(|&i| file_name(&sources[i].path))
+        .collect();
     let empty = Scored {
         destination: None,
         source: 0,
@@ -310,7 +315,12 @@ fn by_similarity(
             }
         }
         let mut best = [empty; CANDIDATES_PER_DESTINATION];
-        for (&s, source_signature) in left_sources.iter().zip(&source_signatures) {
+        let dest_name = file_name(&dest.path);
+        for ((&s, source_signature), &source_name) in left_sources
+            .iter()
+            .zip(&source_signatures)
+            .zip(&source_names)
+        {
             let score = match (source_signature, dest_signature) {
                 (Some(src), Some(dst)) => score(src, dst, |pieces| {
                     pieces
@@ -324,7 +334,7 @@ fn by_similarity(
                 destination: Some(d),
                 source: s,
                 score,
-                same_name: same_file_name(&sources[s].path, &dest.path),
+                same_name: source_name == dest_name,
             };
             // Replace the worst kept candidate (the first of equals) when this one beats it.
             let mut worst = 0;

@@ -82,9 +82,10 @@ pub(super) fn run(env: &Env, bin: &Path, dir: &Path, runs: usize) -> String {
                 git: median(git),
             };
             println!(
-                "{} files, {} paths: quest-changes {}, git diff {}, ratio {:.2}",
+                "{} files, {} path{}: quest-changes {}, git diff {}, ratio {:.2}",
                 thousands(files),
                 thousands(paths),
+                if paths == 1 { "" } else { "s" },
                 ms(cell.quest),
                 ms(cell.git),
                 ratio(cell)
