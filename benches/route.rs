@@ -30,7 +30,9 @@
 //!
 //! Run it with `cargo bench --bench route`. `QUEST_BENCH_RUNS` sets the number of timed runs
 //! (default 7, after one warm-up); `QUEST_BENCH_CASE=1`, `2` or `roots` (many Terraform roots,
-//! see `route/roots.rs`) runs one case only. The generated
+//! see `route/roots.rs`) runs one case only, and `QUEST_BENCH_CASE=scale` the scale table of
+//! `diff_scale` only (repositories of 1,000 to 1,000,000 files x ranges of 1 to 10,000 paths,
+//! beside git; not run by default). The generated
 //! repositories are deleted at the end (set `QUEST_BENCH_KEEP=1` to keep them for profiling).
 //! Peak memory is read with GNU time (`/usr/bin/time -f %M`, Debian package `time`), which
 //! reports the child's `ru_maxrss` from `wait4`; the crate forbids `unsafe`, so calling `wait4`
@@ -49,6 +51,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+#[path = "route/diff_scale.rs"]
+mod diff_scale;
 #[path = "route/roots.rs"]
 mod roots;
 
@@ -137,6 +141,7 @@ fn main() {
         .filter(|&n| n > 0)
         .unwrap_or(7);
     let case = std::env::var("QUEST_BENCH_CASE").ok();
+    let scale = case.as_deref() == Some("scale");
     let only: Option<u8> = case.as_deref().map(|v| v.parse().unwrap_or(0));
     let roots_case = case.as_deref().is_none_or(|v| v == "roots");
     // Cargo builds the package's binaries, with this benchmark's (release-based) profile,
@@ -166,8 +171,11 @@ fn main() {
     let mut tables = String::new();
     let mut all_ok = true;
     let mut repos = Vec::new();
+    if scale {
+        tables.push_str(&diff_scale::run(&env, &bin, dir.path(), runs));
+    }
     for case in [Case::Patterns, Case::Analyses] {
-        if only.is_some_and(|n| n != case.number()) {
+        if scale || only.is_some_and(|n| n != case.number()) {
             continue;
         }
         let repo = dir.path().join(format!("repo{}", case.number()));

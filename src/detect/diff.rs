@@ -1,15 +1,14 @@
 //! The changed paths between two commits (or a commit and the working tree), through git2.
 //!
 //! Tree-to-tree with rename detection: each change has a status, a path and, for renames, the
-//! old path, all as raw bytes. A submodule bump is a modified path. Besides `range` (revisions)
-//! and `snapshot` (reading files of a tree), this is the only user of git2; nothing here decides
-//! routing.
-
-use std::collections::HashMap;
+//! old path, all as raw bytes. A submodule bump is a modified path. Besides `range` (revisions),
+//! `snapshot` (reading files of a tree) and `rename` (reading the blobs it compares), this is the
+//! only user of git2; nothing here decides routing.
 
 use git2::{Delta, DiffFindOptions, DiffOptions, Oid, Repository, Tree};
 use serde::Serialize;
 
+use crate::detect::rename::{self, Candidate, LimitHit};
 use crate::error::{Error, Result};
 use crate::path::RepoPath;
 
@@ -55,36 +54,76 @@ pub enum Side {
     WorkingTree,
 }
 
+/// The changes of a range, and whether rename pairing by content was skipped.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Diff {
+    pub changes: Vec<Change>,
+    /// Set when there were too many deletions and additions left to compare their contents
+    /// (git's `diff.renameLimit`): renames with edits are then a deletion and an addition.
+    pub rename_limit: Option<LimitHit>,
+}
+
 /// The changes from `base` (none: the empty tree, for a repository's first commit) to `head`.
 pub fn changes(repo: &Repository, base: Option<Oid>, head: Side) -> Result<Vec<Change>> {
+    compare(repo, base, head).map(|d| d.changes)
+}
+
+/// [`changes`], and whether the rename limit stopped pairing by content.
+pub fn compare(repo: &Repository, base: Option<Oid>, head: Side) -> Result<Diff> {
     let base_tree = match base {
         Some(oid) => Some(tree_of(repo, oid)?),
         None => None,
     };
-    match (head, base_tree) {
-        (Side::Commit(oid), Some(base_tree)) => {
+    match head {
+        Side::Commit(oid) => {
             let head_tree = tree_of(repo, oid)?;
-            commit_changes(repo, &base_tree, &head_tree)
+            commit_changes(repo, base_tree.as_ref(), &head_tree)
         }
-        (head, base_tree) => libgit2_changes(repo, base_tree.as_ref(), head),
+        Side::WorkingTree => {
+            let limit = rename::limit_of(repo);
+            let changes = libgit2_changes_limited(repo, base_tree.as_ref(), head, limit)?;
+            // libgit2 compares each addition with at most `limit` deletions: past that, some
+            // rename may be a deletion and an addition.
+            let left = |status| changes.iter().filter(|c| c.status == status).count();
+            let sources = left(Status::Deleted) + left(Status::Renamed);
+            let rename_limit = limit
+                .filter(|&l| sources > l && left(Status::Added) > 0)
+                .map(|l| LimitHit {
+                    limit: l,
+                    sources: left(Status::Deleted),
+                    destinations: left(Status::Added),
+                });
+            Ok(Diff {
+                changes,
+                rename_limit,
+            })
+        }
     }
 }
 
 /// Commit to commit, the fast way (git's own): walk both trees, descending only into subtrees
-/// whose ids differ; pair deletions and additions of the same blob as exact renames; and ask
-/// libgit2's similarity detection only about the deletions and additions that are left.
-/// libgit2's plain tree diff reads every entry of both trees however little changed, and its
-/// rename detection compares every deletion with every addition, exact renames included.
-fn commit_changes(repo: &Repository, base: &Tree<'_>, head: &Tree<'_>) -> Result<Vec<Change>> {
+/// whose ids differ, then pair deletions and additions into renames as `git diff -M` does
+/// ([`rename`](crate::detect::rename)). libgit2's plain tree diff reads every entry of both trees
+/// however little changed, and its rename detection compares every deletion with every
+/// addition with a costlier signature, exact renames included.
+fn commit_changes(repo: &Repository, base: Option<&Tree<'_>>, head: &Tree<'_>) -> Result<Diff> {
     let mut entries = Vec::new();
-    walk(repo, Some(base), Some(head), &mut Vec::new(), &mut entries)?;
+    walk(repo, base, Some(head), &mut Vec::new(), &mut entries)?;
     let mut out = Vec::with_capacity(entries.len());
-    let mut added: Vec<Entry> = Vec::new();
-    let mut deleted: Vec<Entry> = Vec::new();
+    let mut added: Vec<Candidate> = Vec::new();
+    let mut deleted: Vec<Candidate> = Vec::new();
     for entry in entries {
         match (entry.old, entry.new) {
-            (None, Some(_)) => added.push(entry),
-            (Some(_), None) => deleted.push(entry),
+            (None, Some((id, mode))) => added.push(Candidate {
+                path: entry.path,
+                id,
+                mode,
+            }),
+            (Some((id, mode)), None) => deleted.push(Candidate {
+                path: entry.path,
+                id,
+                mode,
+            }),
             (Some(old), Some(new)) => out.push(Change {
                 status: if kind_of(old.1) == kind_of(new.1) {
                     Status::Modified
@@ -98,92 +137,55 @@ fn commit_changes(repo: &Repository, base: &Tree<'_>, head: &Tree<'_>) -> Result
         }
     }
 
-    // Exact renames: a deleted and an added path holding the same object.
-    let mut by_id: HashMap<Oid, Vec<usize>> = HashMap::new();
-    for (i, d) in deleted.iter().enumerate() {
-        if let Some((id, _)) = d.old {
-            by_id.entry(id).or_default().push(i);
-        }
+    let pairing = rename::pair(repo, &deleted, &added, || rename::limit_of(repo))?;
+    let mut source_of: Vec<Option<usize>> = vec![None; added.len()];
+    let mut paired = vec![false; deleted.len()];
+    for &(source, destination) in &pairing.pairs {
+        source_of[destination] = Some(source);
+        paired[source] = true;
     }
-    let mut deleted_used = vec![false; deleted.len()];
-    let mut added_left = Vec::new();
-    for a in added {
-        let source = a
-            .new
-            .and_then(|(id, _)| by_id.get_mut(&id))
-            .and_then(|candidates| (!candidates.is_empty()).then(|| candidates.remove(0)));
-        match source {
-            Some(i) => {
-                deleted_used[i] = true;
-                out.push(Change {
-                    status: Status::Renamed,
-                    path: RepoPath::new(a.path),
-                    old_path: Some(RepoPath::new(deleted[i].path.clone())),
-                });
-            }
-            None => added_left.push(a),
-        }
-    }
-    let deleted_left: Vec<Entry> = deleted
-        .into_iter()
-        .zip(deleted_used)
-        .filter(|(_, used)| !used)
-        .map(|(d, _)| d)
-        .collect();
-
-    // Similar renames among what is left, by libgit2 on exactly those paths.
-    let mut renamed_from: HashMap<Vec<u8>, Vec<u8>> = HashMap::new();
-    if !added_left.is_empty() && !deleted_left.is_empty() {
-        let mut options = DiffOptions::new();
-        options.disable_pathspec_match(true);
-        for e in added_left.iter().chain(&deleted_left) {
-            options.pathspec(e.path.clone());
-        }
-        let mut diff = repo
-            .diff_tree_to_tree(Some(base), Some(head), Some(&mut options))
-            .map_err(Error::git("diff the base and head trees"))?;
-        let mut find = DiffFindOptions::new();
-        find.renames(true);
-        diff.find_similar(Some(&mut find))
-            .map_err(Error::git("detect renames"))?;
-        for delta in diff.deltas().filter(|d| d.status() == Delta::Renamed) {
-            if let (Some(old), Some(new)) =
-                (delta.old_file().path_bytes(), delta.new_file().path_bytes())
-            {
-                renamed_from.insert(new.to_vec(), old.to_vec());
-            }
-        }
-    }
-    let renamed_sources: std::collections::HashSet<&[u8]> =
-        renamed_from.values().map(Vec::as_slice).collect();
-    for d in &deleted_left {
-        if !renamed_sources.contains(d.path.as_slice()) {
-            out.push(Change {
-                status: Status::Deleted,
-                path: RepoPath::new(d.path.clone()),
-                old_path: None,
-            });
-        }
-    }
-    for a in added_left {
-        let old = renamed_from.get(&a.path).cloned();
+    let mut deleted: Vec<Option<Vec<u8>>> = deleted.into_iter().map(|d| Some(d.path)).collect();
+    for (a, source) in added.into_iter().zip(source_of) {
+        let old_path = source.and_then(|s| deleted[s].take());
         out.push(Change {
-            status: if old.is_some() {
+            status: if old_path.is_some() {
                 Status::Renamed
             } else {
                 Status::Added
             },
             path: RepoPath::new(a.path),
-            old_path: old.map(RepoPath::new),
+            old_path: old_path.map(RepoPath::new),
         });
+    }
+    for (path, used) in deleted.into_iter().zip(paired) {
+        if let (Some(path), false) = (path, used) {
+            out.push(Change {
+                status: Status::Deleted,
+                path: RepoPath::new(path),
+                old_path: None,
+            });
+        }
     }
     // Byte order of full paths is git's order.
     out.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(out)
+    Ok(Diff {
+        changes: out,
+        rename_limit: pairing.limit_hit,
+    })
 }
 
-/// Everything else (the first commit, the working tree) through libgit2 alone.
+/// The working tree through libgit2 alone (and, in tests, any diff, to check the fast way).
+#[cfg(test)]
 fn libgit2_changes(repo: &Repository, base: Option<&Tree<'_>>, head: Side) -> Result<Vec<Change>> {
+    libgit2_changes_limited(repo, base, head, rename::limit_of(repo))
+}
+
+fn libgit2_changes_limited(
+    repo: &Repository,
+    base: Option<&Tree<'_>>,
+    head: Side,
+    limit: Option<usize>,
+) -> Result<Vec<Change>> {
     let mut options = DiffOptions::new();
     options
         .include_typechange(true)
@@ -209,6 +211,9 @@ fn libgit2_changes(repo: &Repository, base: Option<&Tree<'_>>, head: Side) -> Re
     // Past libgit2's rename limit a rename shows as a deletion plus an addition, which routes
     // to the same targets, so the limit costs precision of the status, never a target.
     find.renames(true);
+    if let Some(limit) = limit {
+        find.rename_limit(limit);
+    }
     diff.find_similar(Some(&mut find))
         .map_err(Error::git("detect renames"))?;
 

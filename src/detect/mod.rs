@@ -10,5 +10,6 @@ pub mod diff;
 pub(crate) mod pattern;
 pub mod plan;
 pub mod range;
+pub(crate) mod rename;
 pub mod report;
 pub mod route;

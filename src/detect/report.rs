@@ -12,8 +12,9 @@ use crate::analysis::build_context::ImageInputs;
 use crate::analysis::module_graph::RootDependencies;
 use crate::analysis::snapshot::{EntryKind, GitSnapshot, Recorder, Snapshot};
 use crate::config::{Config, TargetSettings};
-use crate::detect::diff::{self, Change, Side};
+use crate::detect::diff::{self, Change, Diff, Side};
 use crate::detect::range::{self, Range, Request};
+use crate::detect::rename::LimitHit;
 use crate::detect::route::{ImagePair, RootPair, Router, Routing};
 use crate::error::{Error, Result};
 
@@ -24,6 +25,8 @@ pub struct Report {
     /// Whether the working tree's changes were added (`--uncommitted`).
     pub uncommitted: bool,
     pub changes: Vec<Change>,
+    /// Set when the rename limit stopped pairing deletions and additions by content.
+    pub rename_limit: Option<LimitHit>,
     pub routing: Routing,
 }
 
@@ -40,6 +43,9 @@ impl Report {
 
 /// Opens the repository that contains `path`.
 pub fn open_repository(path: &Path) -> Result<Repository> {
+    // libgit2 hashes every object it reads again to check its id (a tenth of a large diff);
+    // git does not, and leaves that to `git fsck`. Detection only reads.
+    git2::opts::strict_hash_verification(false);
     Repository::discover(path).map_err(|e| Error::NotARepository {
         path: path.to_owned(),
         message: e.message().to_owned(),
@@ -58,8 +64,8 @@ pub fn detect(
     let range = range::resolve(repo, request, notes)?;
     let worktree = if uncommitted { repo.workdir() } else { None };
     let router = router(repo, config, range.head, range.base, worktree, notes)?;
-    let changes = if range.uncertain && !uncommitted {
-        Vec::new()
+    let diff = if range.uncertain && !uncommitted {
+        Diff::default()
     } else if uncommitted {
         if repo.is_bare() {
             return Err(Error::Usage(
@@ -73,17 +79,29 @@ pub fn detect(
         } else {
             range.base
         };
-        diff::changes(repo, base, Side::WorkingTree)?
+        diff::compare(repo, base, Side::WorkingTree)?
     } else if range.base == Some(range.head) {
-        Vec::new()
+        Diff::default()
     } else {
-        diff::changes(repo, range.base, Side::Commit(range.head))?
+        diff::compare(repo, range.base, Side::Commit(range.head))?
     };
-    let routing = router.route(&changes, range.uncertain);
+    if let Some(hit) = diff.rename_limit {
+        push_once(
+            notes,
+            format!(
+                "rename detection by content was skipped: {} deletions and {} additions are over \
+                 the rename limit of {} (git's diff.renameLimit); renames with edits are listed \
+                 as a deletion and an addition, which route the same",
+                hit.sources, hit.destinations, hit.limit
+            ),
+        );
+    }
+    let routing = router.route(&diff.changes, range.uncertain);
     Ok(Report {
         range,
         uncommitted,
-        changes,
+        changes: diff.changes,
+        rename_limit: diff.rename_limit,
         routing,
     })
 }

@@ -25,6 +25,9 @@ struct Document<'a> {
     uncertain: bool,
     uncommitted: bool,
     changes: Vec<ChangeDoc>,
+    /// Present when renames with edits were not looked for (too many candidates).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rename_limit: Option<RenameLimitDoc>,
     targets: IndexMap<&'a str, TargetDoc>,
     /// The changed targets, ready for a CI fan-out (a matrix of jobs).
     matrix: Vec<MatrixEntry<'a>>,
@@ -42,6 +45,13 @@ struct MatrixEntry<'a> {
 struct RangeDoc<'a> {
     source: &'a str,
     reason: &'a str,
+}
+
+#[derive(Serialize)]
+struct RenameLimitDoc {
+    limit: usize,
+    deleted: usize,
+    added: usize,
 }
 
 #[derive(Serialize)]
@@ -109,6 +119,11 @@ pub fn render(report: &Report, plan: Option<&[TargetPlan]>) -> String {
                 status: c.status.as_str(),
             })
             .collect(),
+        rename_limit: report.rename_limit.map(|hit| RenameLimitDoc {
+            limit: hit.limit,
+            deleted: hit.sources,
+            added: hit.destinations,
+        }),
         targets: report
             .routing
             .iter()

@@ -24,6 +24,7 @@ mod outputs;
 mod patterns;
 mod range;
 mod registry;
+mod rename_truth;
 mod service_deploy;
 mod service_image;
 mod service_rollout;
