@@ -14,6 +14,7 @@ pub mod config;
 pub mod deploy;
 pub mod detect;
 pub mod error;
+pub(crate) mod git;
 pub(crate) mod github;
 pub(crate) mod output;
 pub mod path;

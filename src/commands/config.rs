@@ -5,7 +5,6 @@ use crate::analysis::layout;
 use crate::analysis::snapshot::FsSnapshot;
 use crate::cli::{Format, Settings};
 use crate::config::{self, Config};
-use crate::detect::report;
 use crate::error::{Error, Result};
 
 use super::{emit, load_config, no_configuration};
@@ -17,7 +16,7 @@ pub(super) fn schema(settings: &Settings) -> Result<()> {
 
 /// `config show`: the effective configuration, as YAML or with `--format json` JSON.
 pub(super) fn show(settings: &Settings) -> Result<()> {
-    let config = match report::open_repository(&settings.repo) {
+    let config = match crate::git::open(&settings.repo) {
         Ok(repo) => load_config(settings, &repo)?,
         Err(_) => Config::discover(settings.config.as_deref(), None)?.ok_or_else(|| {
             no_configuration("this is not a git repository to discover targets in")
@@ -32,7 +31,7 @@ pub(super) fn show(settings: &Settings) -> Result<()> {
 
 /// `config init`: writes the discovered configuration, never over an existing file.
 pub(super) fn init(settings: &Settings) -> Result<()> {
-    let repo = report::open_repository(&settings.repo)?;
+    let repo = crate::git::open(&settings.repo)?;
     let Some(root) = repo.workdir() else {
         return Err(Error::Usage(
             "config init writes into a working tree, and this repository is bare".into(),
@@ -47,7 +46,7 @@ pub(super) fn init(settings: &Settings) -> Result<()> {
     }
     // Describe what is there, committed or not, but not what git ignores (build output,
     // vendored copies).
-    let ignored = |path: &str| repo.is_path_ignored(path).unwrap_or(false);
+    let ignored = |path: &str| crate::git::is_ignored(&repo, path);
     let discovered = layout::discover(
         &FsSnapshot::new(root),
         &|path| !ignored(path),

@@ -5,7 +5,6 @@
 use crate::cli::{DeploySettings, Settings};
 use crate::deploy;
 use crate::detect::range::Environment;
-use crate::detect::report;
 use crate::error::{Error, Result};
 
 use super::{context, detect_range, emit, head_commit, load_config};
@@ -18,7 +17,7 @@ pub(super) fn run(settings: &Settings, deploy: &DeploySettings, env: &Environmen
         ));
     }
     let (config, report) = detect_range(settings, env)?;
-    let repo = report::open_repository(&settings.repo)?;
+    let repo = crate::git::open(&settings.repo)?;
     let ctx = context(
         settings,
         env,
@@ -39,7 +38,7 @@ pub(super) fn run(settings: &Settings, deploy: &DeploySettings, env: &Environmen
 
 /// `rollback <target>`: the previous task definition revision, through the ECS engine.
 pub(super) fn rollback(settings: &Settings, env: &Environment, target: &str) -> Result<()> {
-    let repo = report::open_repository(&settings.repo)?;
+    let repo = crate::git::open(&settings.repo)?;
     let config = load_config(settings, &repo)?;
     let head = head_commit(&repo, settings.head.as_deref())?;
     let ctx = context(settings, env, &repo, &config, target, head)?;
@@ -48,14 +47,14 @@ pub(super) fn rollback(settings: &Settings, env: &Environment, target: &str) -> 
 
 /// `bootstrap [target]`: the state bucket a terraform target's backend needs.
 pub(super) fn bootstrap(settings: &Settings, target: Option<&str>, fix: bool) -> Result<()> {
-    let repo = report::open_repository(&settings.repo)?;
+    let repo = crate::git::open(&settings.repo)?;
     let config = load_config(settings, &repo)?;
     deploy::terraform::bootstrap(&config, target, fix, settings.dry_run, settings.verbose)
 }
 
 /// `outputs <target>`: a terraform target's outputs, read from its state.
 pub(super) fn outputs(settings: &Settings, env: &Environment, target: &str) -> Result<()> {
-    let repo = report::open_repository(&settings.repo)?;
+    let repo = crate::git::open(&settings.repo)?;
     let config = load_config(settings, &repo)?;
     let head = head_commit(&repo, settings.head.as_deref())?;
     let ctx = context(settings, env, &repo, &config, target, head)?;

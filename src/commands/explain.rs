@@ -17,7 +17,7 @@ pub(super) fn run(
     env: &Environment,
     paths: &[std::ffi::OsString],
 ) -> Result<()> {
-    let repo = report::open_repository(&settings.repo)?;
+    let repo = crate::git::open(&settings.repo)?;
     let mut notes = Vec::new();
     let (router, subjects) = if paths.is_empty() {
         let (config, report) = detect_range(settings, env)?;
@@ -44,21 +44,11 @@ pub(super) fn run(
         (router, subjects)
     } else {
         let config = load_config(settings, &repo)?;
-        if settings.head.is_none()
-            && matches!(repo.head(), Err(e) if e.code() == git2::ErrorCode::UnbornBranch)
-        {
+        if settings.head.is_none() && crate::git::is_unborn(&repo) {
             // Worded as detection words it, whichever command meets it.
             return Err(Error::EmptyRepository);
         }
-        let head_rev = settings.head.as_deref().unwrap_or("HEAD");
-        let head = repo
-            .revparse_single(head_rev)
-            .and_then(|o| o.peel_to_commit())
-            .map_err(|_| Error::RevisionNotFound {
-                what: "head",
-                rev: head_rev.to_owned(),
-            })?
-            .id();
+        let head = crate::git::commit_of(&repo, settings.head.as_deref(), "head")?;
         let router = report::router(&repo, &config, head, None, None, &mut notes)?;
         let subjects = paths
             .iter()

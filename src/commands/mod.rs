@@ -61,18 +61,11 @@ fn context<'a>(
 
 /// The commit `rev` (default HEAD) names.
 fn head_commit(repo: &git2::Repository, rev: Option<&str>) -> Result<git2::Oid> {
-    let rev = rev.unwrap_or("HEAD");
-    repo.revparse_single(rev)
-        .and_then(|o| o.peel_to_commit())
-        .map(|c| c.id())
-        .map_err(|_| Error::RevisionNotFound {
-            what: "head",
-            rev: rev.to_owned(),
-        })
+    crate::git::commit_of(repo, rev, "head")
 }
 
 fn detect_range(settings: &Settings, env: &Environment) -> Result<(Config, Report)> {
-    let repo = report::open_repository(&settings.repo)?;
+    let repo = crate::git::open(&settings.repo)?;
     let config = load_config(settings, &repo)?;
     let request = Request {
         base: settings.base.clone(),
@@ -146,12 +139,12 @@ fn load_config(settings: &Settings, repo: &git2::Repository) -> Result<Config> {
     if let Some(config) = Config::discover(settings.config.as_deref(), repo.workdir())? {
         return Ok(config);
     }
-    let Some(head) = repo.head().ok().and_then(|h| h.peel_to_commit().ok()) else {
+    let Some(head) = crate::git::checked_out_commit(repo) else {
         // Nothing to discover targets in, and nothing to route either: say the latter, as
         // every command does for a repository without commits.
         return Err(Error::EmptyRepository);
     };
-    let snapshot = GitSnapshot::of_commit(repo, head.id())?;
+    let snapshot = GitSnapshot::of_commit(repo, head)?;
     if repo.workdir().is_none() {
         // A bare clone has no working tree: the committed file is the configuration.
         for name in crate::config::CANDIDATES {

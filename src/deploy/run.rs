@@ -6,7 +6,6 @@ use crate::deploy::context::Context;
 use crate::deploy::engine::{engine, Options};
 use crate::detect::report::Report;
 use crate::error::{Error, Result};
-use crate::path::RepoPath;
 use crate::text::short;
 
 /// Deploys `ctx`'s target, whose routing `report` holds; `force` deploys an unchanged one.
@@ -46,11 +45,7 @@ fn require_clean_checkout(repo: &git2::Repository, head: git2::Oid, target: &str
         target: target.to_owned(),
         message,
     };
-    let checked_out = repo
-        .head()
-        .ok()
-        .and_then(|h| h.peel_to_commit().ok())
-        .map(|c| c.id());
+    let checked_out = crate::git::checked_out_commit(repo);
     if checked_out != Some(head) {
         return Err(refuse(format!(
             "the working tree is at {}, not at {}, the head being deployed; check that commit out first (builds and plans read the working tree)",
@@ -58,16 +53,7 @@ fn require_clean_checkout(repo: &git2::Repository, head: git2::Oid, target: &str
             short(head)
         )));
     }
-    let mut options = git2::StatusOptions::new();
-    options.include_untracked(false).include_ignored(false);
-    let statuses = repo
-        .statuses(Some(&mut options))
-        .map_err(Error::git("read the working tree's status"))?;
-    if let Some(entry) = statuses
-        .iter()
-        .find(|e| e.status() != git2::Status::CURRENT)
-    {
-        let path = RepoPath::new(entry.path_bytes().to_vec());
+    if let Some(path) = crate::git::changed_tracked_file(repo)? {
         return Err(refuse(format!(
             "the working tree has uncommitted changes to tracked files ({} and maybe others); a deployment builds and plans only what is committed",
             path.escaped()

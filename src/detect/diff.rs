@@ -1,9 +1,10 @@
 //! The changed paths between two commits (or a commit and the working tree), through git2.
 //!
 //! Tree-to-tree with rename detection: each change has a status, a path and, for renames, the
-//! old path, all as raw bytes. A submodule bump is a modified path. Besides `range` (revisions),
-//! `snapshot` (reading files of a tree) and `rename` (reading the blobs it compares), this is the
-//! only user of git2; nothing here decides routing.
+//! old path, all as raw bytes. A submodule bump is a modified path. With `range` (revisions),
+//! `rename` (the blobs it compares) and `analysis::snapshot` (a commit's files), this is one of
+//! detection's git readers; every other module asks `crate::git` (see there). Nothing here
+//! decides routing.
 
 use git2::{Delta, DiffFindOptions, DiffOptions, Oid, Repository, Tree};
 use serde::Serialize;
@@ -45,9 +46,9 @@ pub struct Change {
     pub old_path: Option<RepoPath>,
 }
 
-/// What to compare the base with.
+/// The head side of a diff: what the base is compared with.
 #[derive(Debug, Clone, Copy)]
-pub enum Side {
+pub enum HeadTree {
     /// A commit's tree.
     Commit(Oid),
     /// The working tree with the index: staged, unstaged and untracked-but-not-ignored changes.
@@ -64,22 +65,22 @@ pub struct Diff {
 }
 
 /// The changes from `base` (none: the empty tree, for a repository's first commit) to `head`.
-pub fn changes(repo: &Repository, base: Option<Oid>, head: Side) -> Result<Vec<Change>> {
+pub fn changes(repo: &Repository, base: Option<Oid>, head: HeadTree) -> Result<Vec<Change>> {
     compare(repo, base, head).map(|d| d.changes)
 }
 
 /// [`changes`], and whether the rename limit stopped pairing by content.
-pub fn compare(repo: &Repository, base: Option<Oid>, head: Side) -> Result<Diff> {
+pub fn compare(repo: &Repository, base: Option<Oid>, head: HeadTree) -> Result<Diff> {
     let base_tree = match base {
         Some(oid) => Some(tree_of(repo, oid)?),
         None => None,
     };
     match head {
-        Side::Commit(oid) => {
+        HeadTree::Commit(oid) => {
             let head_tree = tree_of(repo, oid)?;
             commit_changes(repo, base_tree.as_ref(), &head_tree)
         }
-        Side::WorkingTree => {
+        HeadTree::WorkingTree => {
             let limit = rename::limit_of(repo);
             let changes = libgit2_changes_limited(repo, base_tree.as_ref(), head, limit)?;
             // libgit2 compares each addition with at most `limit` deletions: past that, some
@@ -176,14 +177,18 @@ fn commit_changes(repo: &Repository, base: Option<&Tree<'_>>, head: &Tree<'_>) -
 
 /// The working tree through libgit2 alone (and, in tests, any diff, to check the fast way).
 #[cfg(test)]
-fn libgit2_changes(repo: &Repository, base: Option<&Tree<'_>>, head: Side) -> Result<Vec<Change>> {
+fn libgit2_changes(
+    repo: &Repository,
+    base: Option<&Tree<'_>>,
+    head: HeadTree,
+) -> Result<Vec<Change>> {
     libgit2_changes_limited(repo, base, head, rename::limit_of(repo))
 }
 
 fn libgit2_changes_limited(
     repo: &Repository,
     base: Option<&Tree<'_>>,
-    head: Side,
+    head: HeadTree,
     limit: Option<usize>,
 ) -> Result<Vec<Change>> {
     let mut options = DiffOptions::new();
@@ -192,12 +197,12 @@ fn libgit2_changes_limited(
         .ignore_submodules(false)
         .ignore_filemode(false);
     let mut diff = match head {
-        Side::Commit(oid) => {
+        HeadTree::Commit(oid) => {
             let head_tree = tree_of(repo, oid)?;
             repo.diff_tree_to_tree(base, Some(&head_tree), Some(&mut options))
                 .map_err(Error::git("diff the base and head trees"))?
         }
-        Side::WorkingTree => {
+        HeadTree::WorkingTree => {
             options
                 .include_untracked(true)
                 .recurse_untracked_dirs(true)
@@ -483,14 +488,14 @@ mod tests {
         let h = commit(&repo, &head_refs);
 
         for (from, to) in [(b, h), (h, b)] {
-            let narrowed = changes(&repo, Some(from), Side::Commit(to)).unwrap();
+            let narrowed = changes(&repo, Some(from), HeadTree::Commit(to)).unwrap();
             let base_tree = tree_of(&repo, from).unwrap();
-            let full = libgit2_changes(&repo, Some(&base_tree), Side::Commit(to)).unwrap();
+            let full = libgit2_changes(&repo, Some(&base_tree), HeadTree::Commit(to)).unwrap();
             assert_eq!(narrowed, full);
             assert!(full.iter().filter(|c| c.status == Status::Renamed).count() >= 2);
             assert!(full.iter().any(|c| c.status == Status::TypeChanged));
         }
         let same = commit(&repo, &base_refs);
-        assert_eq!(changes(&repo, Some(b), Side::Commit(same)).unwrap(), []);
+        assert_eq!(changes(&repo, Some(b), HeadTree::Commit(same)).unwrap(), []);
     }
 }

@@ -12,7 +12,7 @@ use crate::analysis::build_context::ImageInputs;
 use crate::analysis::module_graph::RootDependencies;
 use crate::analysis::snapshot::{EntryKind, GitSnapshot, Recorder, Snapshot};
 use crate::config::{Config, TargetSettings};
-use crate::detect::diff::{self, Change, Diff, Side};
+use crate::detect::diff::{self, Change, Diff, HeadTree};
 use crate::detect::range::{self, Range, Request};
 use crate::detect::rename::LimitHit;
 use crate::detect::route::{ImagePair, RootPair, Router, Routing};
@@ -39,17 +39,6 @@ impl Report {
             .map(|(name, _)| name.as_str())
             .collect()
     }
-}
-
-/// Opens the repository that contains `path`.
-pub fn open_repository(path: &Path) -> Result<Repository> {
-    // libgit2 hashes every object it reads again to check its id (a tenth of a large diff);
-    // git does not, and leaves that to `git fsck`. Detection only reads.
-    git2::opts::strict_hash_verification(false);
-    Repository::discover(path).map_err(|e| Error::NotARepository {
-        path: path.to_owned(),
-        message: e.message().to_owned(),
-    })
 }
 
 /// Resolves the range, diffs it and routes the changes. Notes for stderr (deepening a shallow
@@ -79,11 +68,11 @@ pub fn detect(
         } else {
             range.base
         };
-        diff::compare(repo, base, Side::WorkingTree)?
+        diff::compare(repo, base, HeadTree::WorkingTree)?
     } else if range.base == Some(range.head) {
         Diff::default()
     } else {
-        diff::compare(repo, range.base, Side::Commit(range.head))?
+        diff::compare(repo, range.base, HeadTree::Commit(range.head))?
     };
     if let Some(hit) = diff.rename_limit {
         push_once(
@@ -150,7 +139,7 @@ pub fn apply_deployed(
                     let changes = if base == head {
                         Vec::new()
                     } else {
-                        diff::changes(repo, Some(base), Side::Commit(head))?
+                        diff::changes(repo, Some(base), HeadTree::Commit(head))?
                     };
                     slot.insert(router.route(&changes, false));
                 }

@@ -387,9 +387,7 @@ fn registry_host(reference: &str) -> &str {
 /// The `origin` remote as a URL for `org.opencontainers.image.source`, without credentials
 /// (a CI clone URL may carry a token); an scp-like `git@host:path` becomes `https://host/path`.
 fn source_url(repo: &git2::Repository) -> Option<String> {
-    let remote = repo.find_remote("origin").ok()?;
-    let url = remote.url().ok()?;
-    clean_url(url)
+    clean_url(&crate::git::origin_url(repo)?)
 }
 
 fn clean_url(url: &str) -> Option<String> {

@@ -37,11 +37,7 @@ pub fn current(explicit: Option<&str>, env: &Environment, repo: &Repository) -> 
             return Some(branch);
         }
     }
-    let head = repo.head().ok()?;
-    if !head.is_branch() {
-        return None;
-    }
-    head.shorthand().ok().map(str::to_owned)
+    crate::git::checked_out_branch(repo)
 }
 
 /// Applies or not, and why.
