@@ -1,7 +1,7 @@
 //! The one reader of the CI's variables: `CIRCLECI` and `CIRCLE_*`, `GITHUB_ACTIONS` and
 //! `GITHUB_*` become a typed [`Ci`], read from the environment map a command is given (never
-//! from the process's, so tests choose what the CI says). No other module names one of these
-//! variables. An empty variable counts as unset, everywhere.
+//! from the process's, so tests choose what the CI says). No other module reads one of these
+//! variables (messages may name them). An empty variable counts as unset, everywhere.
 //!
 //! What each value is for is the reader's business: `range` takes the commits and the event,
 //! `deploy` the branch, `pull_request` the repository and the pull request, the GitHub output

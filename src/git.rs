@@ -5,7 +5,9 @@
 //! Detection reads git objects through its own narrow readers (`detect::range` for revisions
 //! and fetching, `detect::diff` and `detect::rename` for tree diffs, `analysis::snapshot` for a
 //! commit's files); everywhere else holds a `git2::Repository` or `git2::Oid` only as a value
-//! and asks this file. Nothing here writes to the repository.
+//! (asking no more of it than its working directory) and asks this file, or `detect::range` for
+//! what range resolution already answers (`find_commit` for `--since deployed`, which may
+//! deepen a shallow clone; `default_branch`). Nothing here writes to the repository.
 
 use std::path::Path;
 

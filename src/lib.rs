@@ -3,7 +3,9 @@
 //! The folders follow one push (see ARCHITECTURE.md): `cli` -> `commands` -> `config` -> `ci`
 //! -> `detect` (range, diff, route, report, plan, helped by the `analysis` of builds and
 //! Terraform roots) -> `output`; `deploy` goes on into one engine per target kind. The adapters
-//! are `aws`, `process` and `github`. This file only lists the modules and exposes [`run`].
+//! are `git`, `aws`, `process` and `github`; `text`, `path` and `error` are shared by all. This
+//! file only lists the modules and exposes [`run`], which reads the process environment once,
+//! into the map every command is given.
 
 pub(crate) mod analysis;
 pub mod aws;

@@ -2,7 +2,9 @@
 //! terraform).
 //!
 //! Arguments are passed as a vector, never through a shell, so no file name or value can be
-//! interpreted as shell syntax. The captured stderr is returned for the error message.
+//! interpreted as shell syntax. The captured stderr is returned for the error message. A long
+//! run (a build, `terraform apply`) is streamed to our stderr as it comes, each line prefixed
+//! with the target and made one safe line; a password goes in on stdin, never as an argument.
 
 use std::ffi::{OsStr, OsString};
 use std::io::{BufRead as _, Write as _};

@@ -1,7 +1,7 @@
 //! Discovering targets from a repository's layout: one `ecs-service` target per Dockerfile and
 //! one `terraform` target per root configuration (a folder whose `.tf` files declare a provider
 //! or a backend, and that no other root calls as a module). Used by `quest-changes config init`
-//! and, without a configuration file, for a repository not laid out like this project.
+//! and, in a repository without a configuration file, as its configuration (from `HEAD`).
 //!
 //! Reads only through a [`Snapshot`]; writes nothing (the caller writes the file).
 

@@ -1,8 +1,11 @@
 //! Detection's one result: the range, the changes and the routing, as every output reads it.
 //!
-//! `detect` chains the core (range -> diff -> route); it opens the repository and reads git, but
-//! neither prints nor writes. Every output format renders a [`Report`]; none computes anything
-//! of its own, so all formats always agree.
+//! [`detect`] chains the core (range -> diff -> route) on a repository the caller opened
+//! (`crate::git::open`); [`router`] reads what each analysed target's build or root reads, in
+//! both commits, through snapshots; [`apply_deployed`] re-routes targets over their own
+//! `--since deployed` range. It reads git but neither prints nor writes: notes come back to the
+//! caller. Every output format renders a [`Report`]; none computes anything of its own, so all
+//! formats always agree.
 
 use std::path::Path;
 

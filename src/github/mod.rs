@@ -1,5 +1,5 @@
-//! GitHub: the REST API adapter (`api`, the only file that speaks HTTP), which pull request a
-//! comment goes to (`pull_request`), and the one sticky comment per pull request
+//! GitHub: the REST API adapter (`api`, the only file that speaks HTTP itself), which pull
+//! request a comment goes to (`pull_request`), and the one sticky comment per pull request
 //! (`sticky_comment`). Rendering the comment's body belongs to `output`.
 
 pub(crate) mod api;

@@ -1,12 +1,13 @@
-//! The body of the pull request comment: the Markdown summary plus a mermaid flowchart of
+//! The body of the pull request comment: the Markdown summary, each changed target's part as
+//! its engine gave it ([`Detail`], collected by `deploy::comment`), and a mermaid flowchart of
 //! changed folders to targets, always within GitHub's limit of 65,536 characters.
 //!
-//! It reuses the pieces of [`super::markdown`] (marker, escaping, tables) and adds only the chart
-//! and the size budget: when the body would be too long, the file list is cut first, with a note
-//! saying how many files were left out; only a summary that cannot fit even without it is cut
-//! at the end. Every mermaid label is entity-escaped and quoted, and node ids are generated
-//! (`n0`, `t0`), so no folder or target name can break the chart, close the code fence or open
-//! HTML. The chart goes on from each changed target to the jobs of its kind.
+//! It reuses the pieces of [`super::markdown`] (marker, escaping, tables) and adds only the
+//! details, the chart and the size budget: when the body would be too long, the file list is
+//! cut first, with a note saying how many files were left out; only a summary that cannot fit
+//! even without it is cut at the end. Every mermaid label is entity-escaped and quoted, and node
+//! ids are generated (`n0`, `t0`), so no folder or target name can break the chart, close the
+//! code fence or open HTML. The chart goes on from each changed target to the jobs of its kind.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;

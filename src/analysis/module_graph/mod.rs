@@ -4,8 +4,8 @@
 //! calls that explains it.
 //!
 //! This file only lists the modules; the analysis lives in them. Nothing here touches git or
-//! the file system directly: everything is read through [`crate::analysis::snapshot::Snapshot`], and
-//! nothing here decides routing.
+//! the file system directly: everything is read through
+//! [`crate::analysis::snapshot::Snapshot`], and nothing here decides routing.
 
 pub(crate) mod analysis;
 pub(crate) mod chain;
