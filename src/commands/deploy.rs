@@ -1,6 +1,8 @@
-//! The commands that act on one target through its engine: `deploy`, `rollback`, `outputs` and
-//! `bootstrap`. Each builds the target's deployment context and hands over; what a kind does is
-//! its engine's.
+//! The commands that act on targets through their engines: `deploy` (any kind, through
+//! `deploy::run`), and the commands of one kind each, which go straight to that engine's module
+//! (it checks the kind): `rollback` (ecs), `outputs` and `bootstrap` (terraform; `bootstrap`
+//! takes the configuration, as it may check every terraform target's bucket). What a kind does
+//! is its engine's.
 
 use crate::cli::{DeploySettings, Settings};
 use crate::deploy;

@@ -1,6 +1,7 @@
 //! The commands: [`execute`] dispatches each to its file, and this file holds what they share
-//! (loading the configuration, running detection, a target's deployment context, writing the
-//! one output). No command decides anything per target kind: that is the engines'.
+//! (loading the configuration, or without a file the targets the layout suggests; running
+//! detection, with `--since deployed`; a target's deployment context; writing the one output).
+//! No command decides anything per target kind: that is the engines'.
 //!
 //! Output is produced whole, then written once, so an error never leaves a partial result on
 //! stdout or in a file. Warnings and notes go to stderr.

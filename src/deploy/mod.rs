@@ -1,4 +1,9 @@
 //! The deployment engines and what they report. This file only lists the modules.
+//!
+//! `engine` is the seam; `ecs/`, `terraform/` and `custom/` are the engines; `run`, `since`,
+//! `comment`, `context` and `progress` hold across kinds and must not know one.
+//! `plan_summary` is Terraform's, kept beside the engines because `output::comment` renders it
+//! too.
 
 pub(crate) mod comment;
 pub mod context;

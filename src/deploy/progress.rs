@@ -1,5 +1,5 @@
 //! The one sink every deployment engine reports through, so that no engine writes to stdout or
-//! stderr itself.
+//! stderr itself (the programs an engine runs stream their output through `crate::process`).
 //!
 //! An engine says what happens as [`Event`]s through a [`Progress`] handle; the [`Sink`] decides
 //! where they go. Today the only sink is the [`console`]: progress, warnings and the watch's

@@ -1,4 +1,5 @@
-//! Steps 1 to 4 of the service deployment: the image. Resolve the ECR repository's URI, log in,
+//! Steps 1 to 4 of the service deployment (as docs/service-deployment.md numbers them; the
+//! engine's `BuildImage` and `PushImage`): the image. Resolve the ECR repository's URI, log in,
 //! and build and push the image tagged with the full head SHA (and the extra tags), unless an
 //! image with that tag is already in the repository; then read the pushed digest back from ECR.
 //!

@@ -3,7 +3,9 @@
 //! it already there), the scan gate (`scan`), then the rollout (`rollout`: a task definition
 //! revision pinned to the digest, one `UpdateService`, the watch, the rollback on failure).
 //! This file holds the engine ([`Engine`]: the steps, which the deployment runs in their order,
-//! the deployed commit, the comment's part); each step lives in its own file.
+//! the deployed commit, the comment's part), the target's ECR and ECS names (from `ecs`, or the
+//! outputs of the terraform target `ecs.from` names) and the `rollback` command's entry; each
+//! step lives in its own file.
 
 pub(crate) mod clock;
 pub(crate) mod container;

@@ -1,4 +1,5 @@
-//! Steps 6 to 9 of the service deployment, in order: the task definition revision pinned to the
+//! Steps 6 to 9 of the service deployment (the engine's `RegisterTaskDefinition`,
+//! `UpdateService` and `WaitForRollout`), in order: the task definition revision pinned to the
 //! image (`task_definition`), one `UpdateService`, the watch (`watch`), and on failure the
 //! report of why and the rollback (`rollback`); the `rollback` command; and the commit the
 //! service runs now. All ECS calls go through `ecs_api`. This file only orders the steps.

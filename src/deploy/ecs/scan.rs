@@ -1,4 +1,5 @@
-//! Step 5 of the service deployment: the scan gate on exactly the pushed digest.
+//! Step 5 of the service deployment (the engine's `ScanGate`): the scan gate on exactly the
+//! pushed digest.
 //!
 //! Waits for ECR's scan of the digest until `scan.timeout`: basic scanning (a scan is started
 //! when none exists, as when scan on push is off; `LimitExceededException` means one ran

@@ -7,8 +7,9 @@
 //! else's update, which is not ours to roll back. Services that report no rollout state succeed
 //! when the deployment is the only one left and runs the desired count.
 //!
-//! Output goes through the progress sink (stderr): on a terminal one progress line rewritten in place, elsewhere (CI logs)
-//! one line per change. New service events are printed as they appear, oldest first.
+//! Output goes through the progress sink (stderr): on a terminal one progress line rewritten in
+//! place, elsewhere (CI logs) one line per change. New service events are printed as they
+//! appear, oldest first.
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};

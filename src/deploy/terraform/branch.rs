@@ -1,7 +1,8 @@
 //! Whether this run may apply: only on a branch in `apply_on`, or with `--apply`; never with
 //! `--plan-only`. The branch is `--branch` (`QUEST_BRANCH`), else the CI's branch variable
-//! (`CIRCLE_BRANCH`; `GITHUB_REF_NAME` on events other than pull requests, where it names the
-//! merge ref), else the branch checked out. Pure but for reading HEAD.
+//! (`CIRCLE_BRANCH`; `GITHUB_REF_NAME` for a branch ref on events other than pull requests,
+//! where it names the merge ref, and never for a tag, which could be called `main`), else the
+//! branch checked out. Pure but for reading HEAD (through `crate::git`).
 
 use git2::Repository;
 

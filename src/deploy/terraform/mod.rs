@@ -1,8 +1,10 @@
 //! The infrastructure deployment of a `terraform` target (issue #6): state bootstrap, init,
 //! plan, summary, apply of the saved plan, the marker of the last apply, and outputs.
 //!
-//! This file holds the engine ([`Engine`]: the steps, which `--dry-run` prints, the deployed
-//! commit, the comment's part) and orders the steps; each lives in its own file:
+//! This file holds the engine ([`Engine`]: the steps, which `--dry-run` prints and the
+//! deployment runs in their order, the deployed commit, the comment's part), the `outputs`
+//! command (sensitive values redacted) and the `bootstrap` report; each step lives in its own
+//! file:
 //! `terraform_cli` (the command line), `fingerprint` (the saved plan), `branch` (may this run
 //! apply), `lock` (who holds the state), `marker` (the last apply), `bootstrap` (the state
 //! bucket) and `s3` (every S3 call, behind a narrow client).
