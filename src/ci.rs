@@ -4,8 +4,8 @@
 //! variables (messages may name them). An empty variable counts as unset, everywhere.
 //!
 //! What each value is for is the reader's business: `range` takes the commits and the event,
-//! `deploy` the branch, `pull_request` the repository and the pull request, the GitHub output
-//! format its files.
+//! the terraform engine the branch, `pull_request` the repository and the pull request,
+//! `comment` the API URL, and `detect` (for `--format github`) the output and summary files.
 
 use crate::detect::range::Environment;
 

@@ -5,7 +5,7 @@
 //! those analyses read through [`Snapshot`], never through `std::fs`. [`GitSnapshot`] reads a
 //! git tree; [`FsSnapshot`] reads a working tree (for `config init`, and for the paths the
 //! configuration names under `--uncommitted`), the one reader here that touches `std::fs`;
-//! [`MemorySnapshot`] holds files in memory for unit tests. [`Recorder`] keeps the
+//! `MemorySnapshot` holds files in memory for unit tests. [`Recorder`] keeps the
 //! questions an analysis asks, so that a second commit can tell, from object ids alone, whether
 //! it would answer them alike (and the analysis need not run again there).
 

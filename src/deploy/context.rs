@@ -65,7 +65,7 @@ impl<'a> Context<'a> {
         })
     }
 
-    /// Where this target's engine reports (the one sink of [`crate::deploy::progress`]).
+    /// Where this target's engine reports (the one sink of `crate::deploy::progress`).
     pub fn progress(&self) -> crate::deploy::progress::Progress<'a> {
         crate::deploy::progress::Progress::console(self.target_name)
     }

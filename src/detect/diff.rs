@@ -104,7 +104,7 @@ pub fn compare(repo: &Repository, base: Option<Oid>, head: HeadTree) -> Result<D
 
 /// Commit to commit, the fast way (git's own): walk both trees, descending only into subtrees
 /// whose ids differ, then pair deletions and additions into renames as `git diff -M` does
-/// ([`rename`](crate::detect::rename)). libgit2's plain tree diff reads every entry of both trees
+/// ([`rename`]). libgit2's plain tree diff reads every entry of both trees
 /// however little changed, and its rename detection compares every deletion with every
 /// addition with a costlier signature, exact renames included.
 fn commit_changes(repo: &Repository, base: Option<&Tree<'_>>, head: &Tree<'_>) -> Result<Diff> {

@@ -4,8 +4,8 @@
 //! excludes). All globs of all targets go into one `GlobSet`, so a path is matched once however
 //! many targets there are. A renamed file is routed by its old and its new path: moving a file
 //! out of `app/` still changes the app. An `ecs-service` target with a `build` section is also
-//! changed by what its image build reads ([`ImageInputs`]), and a `terraform` target by what its
-//! root reads ([`RootDependencies`]), both read from the commits beforehand (`report::router`):
+//! changed by what its image build reads (`ImageInputs`), and a `terraform` target by what its
+//! root reads (`RootDependencies`), both read from the commits beforehand (`report::router`):
 //! a present path is judged by the head commit's, a deleted or renamed-away path by the base
 //! commit's.
 

@@ -5,8 +5,9 @@
 //! (`ureq`, rustls): one comment needs no async runtime. A 403 or 429 that says how long to wait
 //! (`Retry-After`, or an exhausted `x-ratelimit-remaining` with `x-ratelimit-reset`) is retried
 //! after that wait, at most [`MAX_TRIES`] times in all and never waiting longer than
-//! [`MAX_WAIT`] in total; every other refusal becomes an [`Error::GitHub`] at once. The token goes into the `Authorization` header
-//! and nowhere else: it is redacted from anything GitHub answers before that reaches an error.
+//! [`MAX_WAIT`] in total; every other refusal becomes an [`Error::GitHub`] at once. The token
+//! goes into the `Authorization` header and nowhere else: it is redacted from anything GitHub
+//! answers before that reaches an error.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

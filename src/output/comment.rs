@@ -15,7 +15,8 @@ use std::fmt::Write as _;
 use super::markdown;
 use crate::detect::report::Report;
 
-/// What the body is kept within: below GitHub's limit on a comment body (65,536 characters), with room for line-ending conversion.
+/// What the body is kept within: below GitHub's limit on a comment body (65,536 characters),
+/// with room for line-ending conversion.
 const BUDGET: usize = 65_000;
 /// Folders drawn at most; the rest share one node.
 const MAX_FOLDERS: usize = 30;

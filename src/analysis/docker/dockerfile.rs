@@ -9,7 +9,8 @@
 //! `from=`) read nothing from the context.
 //!
 //! It must not touch git or the file system, nor decide routing: it answers, for the text of
-//! one Dockerfile and the context's `.dockerignore`, whether a path in the context is read.
+//! one Dockerfile, which paths of the context its instructions read ([`ContextUse`]); leaving
+//! out what the `.dockerignore` excludes is `build_context`'s.
 
 use std::collections::BTreeMap;
 

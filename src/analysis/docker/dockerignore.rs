@@ -8,7 +8,7 @@
 //! matches a parent directory matches everything under it; the last pattern that applies
 //! decides, so a later `!` can bring back a file under an excluded directory. Where the
 //! classic builder and BuildKit apply that differently, a path is excluded only when both
-//! exclude it (see [`DockerIgnore::is_excluded`]). The Dockerfile and the `.dockerignore`
+//! exclude it (see [`DockerIgnore::excluding_rule`]). The Dockerfile and the `.dockerignore`
 //! itself are always sent.
 //!
 //! It must not read files or decide routing; it answers one question about one path.

@@ -243,7 +243,7 @@ pub async fn preview(
 }
 
 /// Rolls the service back to the revision before the running one that last completed (see
-/// [`previous_revision`] for the rule) and watches that rollout.
+/// `rollback::previous_revision` for the rule) and watches that rollout.
 pub async fn rollback(
     ctx: &Context<'_>,
     aws: &Aws,

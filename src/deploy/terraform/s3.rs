@@ -1,5 +1,5 @@
 //! The narrow seam between the terraform engine and S3, as `ecr` and `ecs_api` are for the
-//! service engine: one client (counted by [`Aws::s3`]), a method per call the engine makes, and
+//! ECS engine: one client (counted by [`Aws::s3`]), a method per call the engine makes, and
 //! domain answers. A small JSON object beside the state (the lock file, the deployment marker)
 //! is read with "not there" as `None`; the state bucket's settings are read as "set or not" and
 //! set to what bootstrap makes them; every other failure is [`Error::Aws`] with one sentence.
