@@ -1,4 +1,4 @@
-//! `--format json`: the documented, stable schema (README, "JSON output").
+//! `--format json`: the documented, stable schema (docs/outputs.md, "`--format json`").
 //!
 //! Paths that are UTF-8 appear as they are; a path that is not also carries `path_hex` (and
 //! `old_path_hex`), the exact bytes in lowercase hex, while `path` holds a display form with
