@@ -1,15 +1,21 @@
 //! Routing: which changed paths belong to which target. Pure: no I/O, no git.
 //!
 //! Each target has ordered rules; for a path, the last rule that matches decides (a `!` rule
-//! excludes). All globs of all targets go into one `GlobSet`, so a path is matched once however
-//! many targets there are. A renamed file is routed by its old and its new path: moving a file
+//! excludes). The globs of all targets are grouped by the literal first path component they
+//! require (`svc00/**` needs `svc00`; `**/*.md` or `svc*/x` may match under any), and each group
+//! is compiled into one `GlobSet` the first time a path of that component is routed: a path is
+//! matched against its own group and the "any" group, however many targets there are, and a
+//! one-file push compiles only the patterns that could match it. A renamed file is routed by its old and its new path: moving a file
 //! out of `app/` still changes the app. An `ecs-service` target with a `build` section is also
 //! changed by what its image build reads (`ImageInputs`), and a `terraform` target by what its
 //! root reads (`RootDependencies`), both read from the commits beforehand (`report::router`):
 //! a present path is judged by the head commit's, a deleted or renamed-away path by the base
 //! commit's.
 
-use globset::{GlobSet, GlobSetBuilder};
+use std::cell::OnceCell;
+use std::collections::HashMap;
+
+use globset::{Candidate, Glob, GlobMatcher, GlobSet, GlobSetBuilder};
 use indexmap::IndexMap;
 
 use crate::analysis::build_context::{ImageInputs, ImageReason};
@@ -24,9 +30,79 @@ use crate::path::RepoPath;
 #[derive(Debug)]
 pub struct Router {
     targets: Vec<RoutedTarget>,
-    set: GlobSet,
-    /// For each glob in `set`: (target index, rule index).
+    /// The globs that need a literal first path component, by that component.
+    by_component: HashMap<Vec<u8>, Group>,
+    /// The globs that may match under any first component.
+    anywhere: Group,
+}
+
+/// Globs compiled together on first use, each with its (target index, rule index).
+#[derive(Debug, Default)]
+struct Group {
+    globs: Vec<Glob>,
     owners: Vec<(usize, usize)>,
+    matcher: OnceCell<GroupMatcher>,
+}
+
+#[derive(Debug)]
+enum GroupMatcher {
+    Set(GlobSet),
+    /// A set too large for the regex engine's limits: each glob alone (every glob compiled
+    /// alone when its pattern was parsed, so this cannot fail).
+    Each(Vec<GlobMatcher>),
+}
+
+impl Group {
+    fn add(&mut self, glob: &Glob, owner: (usize, usize)) {
+        self.globs.push(glob.clone());
+        self.owners.push(owner);
+    }
+
+    /// The owners of the globs that match `candidate`.
+    fn matching(&self, candidate: &Candidate<'_>) -> Vec<(usize, usize)> {
+        if self.globs.is_empty() {
+            return Vec::new();
+        }
+        let matcher = self.matcher.get_or_init(|| {
+            let mut builder = GlobSetBuilder::new();
+            for glob in &self.globs {
+                builder.add(glob.clone());
+            }
+            match builder.build() {
+                Ok(set) => GroupMatcher::Set(set),
+                Err(_) => {
+                    GroupMatcher::Each(self.globs.iter().map(Glob::compile_matcher).collect())
+                }
+            }
+        });
+        match matcher {
+            GroupMatcher::Set(set) => set
+                .matches_candidate(candidate)
+                .into_iter()
+                .map(|i| self.owners[i])
+                .collect(),
+            GroupMatcher::Each(each) => each
+                .iter()
+                .zip(&self.owners)
+                .filter(|(m, _)| m.is_match_candidate(candidate))
+                .map(|(_, &owner)| owner)
+                .collect(),
+        }
+    }
+}
+
+/// The literal first path component a glob requires, if it requires one: the text before its
+/// first `/`, when that holds no glob syntax (a glob without `/` names a file at the top).
+fn required_component(glob: &str) -> Option<&[u8]> {
+    let first = glob.split('/').next().unwrap_or(glob);
+    let literal = !first.contains(['*', '?', '[', ']', '{', '}', '\\']);
+    (literal && !first.is_empty()).then_some(first.as_bytes())
+}
+
+/// A path's first component: the text before its first `/`, or the whole path.
+fn first_component(path: &RepoPath) -> &[u8] {
+    let bytes = path.as_bytes();
+    bytes.split(|&b| b == b'/').next().unwrap_or(bytes)
 }
 
 #[derive(Debug)]
@@ -108,17 +184,24 @@ pub struct TargetBase {
 pub type Routing = IndexMap<String, TargetResult>;
 
 impl Router {
-    /// Builds one glob set over the rules of every target (already compiled and validated when
-    /// the configuration was loaded).
+    /// Groups the rules of every target by the first path component they need (the globs were
+    /// compiled and validated when the configuration was loaded; each group is compiled into a
+    /// set when a path first needs it).
     pub fn new(config: &Config) -> Result<Router, Error> {
-        let mut builder = GlobSetBuilder::new();
-        let mut owners = Vec::new();
+        let mut by_component: HashMap<Vec<u8>, Group> = HashMap::new();
+        let mut anywhere = Group::default();
         let mut targets = Vec::new();
         for (target_index, (name, target)) in config.targets.iter().enumerate() {
             for (rule_index, rule) in target.rules.iter().enumerate() {
                 for glob in &rule.globs {
-                    builder.add(glob.clone());
-                    owners.push((target_index, rule_index));
+                    let owner = (target_index, rule_index);
+                    match required_component(glob.glob()) {
+                        Some(first) => by_component
+                            .entry(first.to_vec())
+                            .or_default()
+                            .add(glob, owner),
+                        None => anywhere.add(glob, owner),
+                    }
                 }
             }
             targets.push(RoutedTarget {
@@ -129,15 +212,10 @@ impl Router {
                 root: None,
             });
         }
-        let set = builder.build().map_err(|e| Error::Config {
-            file: config.source.clone(),
-            location: None,
-            message: format!("failed to compile the path patterns: {}", e.kind()),
-        })?;
         Ok(Router {
             targets,
-            set,
-            owners,
+            by_component,
+            anywhere,
         })
     }
 
@@ -158,9 +236,10 @@ impl Router {
     /// For each target, what decides `path` as it stands on `side`, if anything does.
     pub fn decide(&self, path: &RepoPath, side: Side) -> Vec<Option<Decision>> {
         let mut last: Vec<Option<usize>> = vec![None; self.targets.len()];
-        let candidate = globset::Candidate::new(path_of(path));
-        for glob_index in self.set.matches_candidate(&candidate) {
-            let (target, rule) = self.owners[glob_index];
+        let candidate = Candidate::new(path_of(path));
+        let own = self.by_component.get(first_component(path));
+        let groups = std::iter::once(&self.anywhere).chain(own);
+        for (target, rule) in groups.flat_map(|g| g.matching(&candidate)) {
             if last[target].is_none_or(|r| rule > r) {
                 last[target] = Some(rule);
             }
@@ -275,4 +354,46 @@ pub fn sides(change: &Change) -> impl Iterator<Item = (&RepoPath, Side)> {
 fn path_of(path: &RepoPath) -> &std::path::Path {
     use std::os::unix::ffi::OsStrExt;
     std::path::Path::new(std::ffi::OsStr::from_bytes(path.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::diff::Status;
+
+    #[test]
+    fn a_glob_needs_its_first_component_only_when_that_is_literal() {
+        assert_eq!(required_component("svc00/**/*.rs"), Some(&b"svc00"[..]));
+        assert_eq!(required_component("README.md"), Some(&b"README.md"[..]));
+        for anywhere in [
+            "**/*.md", "*.md", "svc*/x", "sv?/x", "[ab]/x", "{a,b}/x", "a\\*/x",
+        ] {
+            assert_eq!(required_component(anywhere), None, "{anywhere}");
+        }
+    }
+
+    fn routed(rules: &str, path: &str) -> bool {
+        let yaml = format!("version: 1\ntargets:\n  t:\n    kind: custom\n    paths: [{rules}]\n");
+        let config = Config::parse(&yaml, std::path::Path::new("t.yml")).unwrap();
+        let change = Change {
+            status: Status::Modified,
+            path: RepoPath::from(path),
+            old_path: None,
+        };
+        Router::new(&config).unwrap().route(&[change], false)["t"].changed
+    }
+
+    #[test]
+    fn the_last_matching_rule_decides_across_groups() {
+        // `app/**` sits in the `app` group, `'!**/*.md'` in the any group, `app/keep.md` in
+        // `app` again: the order of the rules, not of the groups, decides.
+        let rules = "'app/**', '!**/*.md', 'app/keep.md'";
+        assert!(routed(rules, "app/a.js"));
+        assert!(!routed(rules, "app/notes.md"));
+        assert!(routed(rules, "app/keep.md"));
+        assert!(!routed(rules, "lib/a.js"));
+        // A top-level file is its own first component.
+        assert!(routed("'README.md'", "README.md"));
+        assert!(!routed("'README.md'", "docs/README.md"));
+    }
 }
