@@ -1,5 +1,6 @@
 //! The deployment engines and what they report. This file only lists the modules.
 
+pub(crate) mod branch;
 pub(crate) mod comment;
 pub mod context;
 pub(crate) mod custom;

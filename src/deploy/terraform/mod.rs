@@ -45,6 +45,10 @@ impl crate::deploy::engine::Engine for Engine {
         }
     }
 
+    fn writes_nothing(&self, options: &Options) -> bool {
+        options.plan_only
+    }
+
     fn pipeline_jobs(&self) -> &'static str {
         "plan_infra, then apply_infra"
     }
@@ -178,7 +182,7 @@ fn plan_dir(options: &Options, terraform: &Terraform) -> PathBuf {
 pub fn deploy(ctx: &Context<'_>, options: &Options) -> Result<()> {
     let root = root(ctx)?;
     let name = ctx.target_name;
-    let branch = branch::current(options.branch.as_deref(), ctx.env, ctx.repo);
+    let branch = crate::deploy::branch::current(options.branch.as_deref(), ctx.env, ctx.repo);
     let decision = branch::decide(
         options.plan_only,
         options.apply,
