@@ -18,9 +18,10 @@ pub(super) fn run(settings: &Settings, deploy: &DeploySettings, env: &Environmen
             "deploy deploys a commit, so it cannot take --uncommitted".into(),
         ));
     }
-    let (config, report) = detect_range(settings, env)?;
-    require_environment(&config, "deploy")?;
     let repo = report::open_repository(&settings.repo)?;
+    // Before detection, which under --since deployed already reads where the target runs.
+    require_environment(&load_config(settings, &repo)?, "deploy")?;
+    let (config, report) = detect_range(settings, env)?;
     let ctx = context(
         settings,
         env,

@@ -31,7 +31,7 @@ use crate::error::{Error, Result};
 use crate::output::comment::Detail;
 
 use fingerprint::SavedPlan;
-use terraform_cli::{Failure, Planned, Terraform};
+use terraform_cli::{EnvironmentRun, Failure, Planned, Terraform};
 
 /// The `terraform` engine.
 #[derive(Debug)]
@@ -162,19 +162,28 @@ fn root<'a>(ctx: &Context<'a>) -> Result<Root<'a>> {
             root: base.join(root),
             target: ctx.target_name.to_owned(),
             verbose: ctx.verbose,
+            environment: ctx.config.environment.as_ref().map(|e| EnvironmentRun {
+                name: e.name.clone(),
+                region: e.region.clone(),
+            }),
         },
     })
 }
 
 /// The plan directory: `--plan-dir` (absolute from the current directory), else
-/// `<root>/.terraform/quest-changes`.
+/// `<root>/.terraform/quest-changes`; under an environment, its folder of the environment's
+/// name, so that a plan made for one environment is never applied to another.
 fn plan_dir(options: &Options, terraform: &Terraform) -> PathBuf {
-    match &options.plan_dir {
+    let dir = match &options.plan_dir {
         Some(dir) if dir.is_absolute() => dir.clone(),
         Some(dir) => std::env::current_dir()
             .map(|cwd| cwd.join(dir))
             .unwrap_or_else(|_| dir.clone()),
         None => terraform.root.join(".terraform").join("quest-changes"),
+    };
+    match &terraform.environment {
+        Some(environment) => dir.join(&environment.name),
+        None => dir,
     }
 }
 
@@ -374,7 +383,7 @@ fn print_dry_run(
     let tf = &root.terraform;
     let steps = steps(ctx.target_name, root.root);
     let commands = [
-        Terraform::init_args(root.state),
+        tf.init_args(root.state),
         Terraform::plan_args(&saved.plan, &root.deploy.var_files),
         Terraform::apply_args(&saved.plan),
     ];
