@@ -315,3 +315,33 @@ fn terraform_applies_per_environment_with_its_own_state_marker_and_region() {
         "prod runs a, and a..b changed the root's main.tf: {prod}"
     );
 }
+
+#[test]
+fn the_documented_example_is_a_valid_configuration() {
+    let doc = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/environments.md"),
+    )
+    .unwrap();
+    let yaml = doc
+        .split("```yaml\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("docs/environments.md shows a configuration");
+    let repo = Repo::new();
+    repo.write(".quest-changes.yml", yaml);
+    repo.commit("the documented configuration");
+    let shown = repo
+        .quest()
+        .args(["config", "--format", "json", "--env", "dev"])
+        .run()
+        .ok()
+        .json();
+    assert_eq!(
+        shown["environments"]["prod"]["branches"],
+        serde_json::json!(["release"])
+    );
+    assert_eq!(
+        shown["targets"]["infra"]["environments"]["dev"]["root"],
+        "terraform/environments/dev"
+    );
+}
