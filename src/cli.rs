@@ -77,6 +77,12 @@ pub struct Cli {
     #[arg(long, value_enum, env = "QUEST_SINCE", default_value_t = Since::Range, global = true)]
     pub since: Since,
 
+    /// The environment (declared under `environments` in the configuration) whose values every
+    /// target takes: its region, its branches, each target's values there. `deploy`,
+    /// `rollback` and `outputs` need it once environments are declared.
+    #[arg(long = "env", env = "QUEST_ENV", value_name = "NAME", global = true)]
+    pub environment: Option<String>,
+
     /// Say more: the AWS calls a deployment made, each external command run.
     #[arg(short, long, global = true)]
     pub verbose: bool,
@@ -281,6 +287,8 @@ pub struct Settings {
     pub max_fetch_depth: u32,
     pub color: ColorChoice,
     pub since: Since,
+    /// `--env`: the environment every target is resolved for.
+    pub environment: Option<String>,
     /// `--dry-run`: print what would be done, write nothing.
     pub dry_run: bool,
     pub verbose: bool,
@@ -398,6 +406,7 @@ impl Cli {
             max_fetch_depth: self.max_fetch_depth,
             color: self.color,
             since: self.since,
+            environment: non_empty(self.environment),
             dry_run: self.dry_run,
             verbose: self.verbose,
         })

@@ -33,6 +33,9 @@ pub mod exit_code {
     pub const PLAN_HAS_CHANGES: i32 = 10;
     /// A revision that was asked for (base or head) is not in the repository.
     pub const REVISION_NOT_FOUND: i32 = 11;
+    /// `deploy --env`: the environment does not deploy from this branch (it is not in the
+    /// environment's `branches`); nothing was deployed.
+    pub const BRANCH_REFUSED: i32 = 12;
 }
 
 /// Why the GitHub API refused a request; each reads as the end of one sentence.
@@ -171,6 +174,17 @@ pub enum Error {
     #[error("{target}: {message}")]
     Deploy { target: String, message: String },
 
+    /// The environment does not deploy from this branch.
+    #[error("{target}: environment `{environment}` deploys from {allowed}, and {branch}; nothing was deployed (other commits reach it by promotion)")]
+    BranchRefused {
+        target: String,
+        environment: String,
+        /// `main only`, `main, release only` or `no branch`.
+        allowed: String,
+        /// `this is branch `x`` or `the branch is unknown (detached HEAD; set --branch)`.
+        branch: String,
+    },
+
     /// The scan gate blocked the image.
     #[error("{target}: the scan gate blocked image {image}: {summary}")]
     ScanBlocked {
@@ -236,6 +250,7 @@ impl Error {
             | Error::Tool { .. }
             | Error::Deploy { .. } => exit_code::FAILURE,
             Error::GitHub { .. } => exit_code::GITHUB_REFUSED,
+            Error::BranchRefused { .. } => exit_code::BRANCH_REFUSED,
             Error::ScanBlocked { .. } => exit_code::SCAN_BLOCKED,
             Error::RolledBack { .. } => exit_code::ROLLED_BACK,
             Error::RollbackFailed { .. } => exit_code::ROLLBACK_FAILED,

@@ -91,15 +91,16 @@ pub fn discover(
         let name = unique(&mut targets, &names("infra-", "infra", root));
         targets.insert(
             name,
-            TargetFile::Terraform(TerraformTargetFile {
+            TargetFile::Terraform(Box::new(TerraformTargetFile {
                 root: Some(root.clone()),
                 ..TerraformTargetFile::default()
-            }),
+            })),
         );
     }
     Ok(ConfigFile {
         version: crate::config::SUPPORTED_VERSION,
         default_branch: default_branch.to_owned(),
+        environments: indexmap::IndexMap::new(),
         targets,
     })
 }

@@ -5,6 +5,7 @@
 //! is its engine's.
 
 use crate::cli::{DeploySettings, Settings};
+use crate::config::Config;
 use crate::deploy;
 use crate::detect::range::Environment;
 use crate::error::{Error, Result};
@@ -18,8 +19,10 @@ pub(super) fn run(settings: &Settings, deploy: &DeploySettings, env: &Environmen
             "deploy deploys a commit, so it cannot take --uncommitted".into(),
         ));
     }
-    let (config, report) = detect_range(settings, env)?;
     let repo = crate::git::open(&settings.repo)?;
+    // Before detection, which under --since deployed already reads where the target runs.
+    require_environment(&load_config(settings, &repo)?, "deploy")?;
+    let (config, report) = detect_range(settings, env)?;
     let ctx = context(
         settings,
         env,
@@ -42,6 +45,7 @@ pub(super) fn run(settings: &Settings, deploy: &DeploySettings, env: &Environmen
 pub(super) fn rollback(settings: &Settings, env: &Environment, target: &str) -> Result<()> {
     let repo = crate::git::open(&settings.repo)?;
     let config = load_config(settings, &repo)?;
+    require_environment(&config, "rollback")?;
     let head = head_commit(&repo, settings.head.as_deref())?;
     let ctx = context(settings, env, &repo, &config, target, head)?;
     deploy::ecs::rollback_command(&ctx)
@@ -58,7 +62,35 @@ pub(super) fn bootstrap(settings: &Settings, target: Option<&str>, fix: bool) ->
 pub(super) fn outputs(settings: &Settings, env: &Environment, target: &str) -> Result<()> {
     let repo = crate::git::open(&settings.repo)?;
     let config = load_config(settings, &repo)?;
+    require_environment(&config, "outputs")?;
     let head = head_commit(&repo, settings.head.as_deref())?;
     let ctx = context(settings, env, &repo, &config, target, head)?;
     emit(settings, &deploy::terraform::outputs_command(&ctx)?)
+}
+
+/// Once environments are declared, a command that acts on one needs `--env`: a target's own
+/// keys alone no longer say where it runs. And this build assumes no role yet: an environment
+/// whose credentials are a `role_arn` is refused rather than reached with the job's own.
+fn require_environment(config: &Config, command: &str) -> Result<()> {
+    if let Some(environment) = &config.environment {
+        if environment.role_arn().is_some() {
+            return Err(Error::Config {
+                file: config.source.clone(),
+                location: None,
+                message: format!(
+                    "environments.{}.credentials.role_arn: this build does not assume roles yet; give the job the environment's credentials (a CircleCI context or GitHub environment with its OIDC role) and name it with `ci_context`",
+                    environment.name
+                ),
+            });
+        }
+        return Ok(());
+    }
+    if config.environments.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<&str> = config.environments.keys().map(String::as_str).collect();
+    Err(Error::Usage(format!(
+        "{command} needs --env (or QUEST_ENV) once the configuration declares environments ({})",
+        names.join(", ")
+    )))
 }

@@ -21,9 +21,15 @@ pub(super) fn run(settings: &Settings, env: &Environment, with_plan: bool) -> Re
     };
     let plan = with_plan.then(|| plan::plan(&config, &report.routing, report.range.head));
     let text = match settings.format {
-        Format::Text => match &plan {
-            Some(p) => output::text::render_plan(&report, p, style),
-            None => output::text::render(&report, style),
+        Format::Text => match (&plan, &config.environment) {
+            // The steps are the environment's: say which one first.
+            (Some(p), Some(environment)) => format!(
+                "environment {}\n{}",
+                environment.describe(),
+                output::text::render_plan(&report, p, style)
+            ),
+            (Some(p), None) => output::text::render_plan(&report, p, style),
+            (None, _) => output::text::render(&report, style),
         },
         Format::Json => output::json::render(&report, plan.as_deref()),
         Format::Markdown => output::markdown::render(&report, plan.as_deref()),

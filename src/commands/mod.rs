@@ -132,11 +132,20 @@ fn deployed_bases(
     )
 }
 
-/// The configuration: `--config`; else the file at the repository root (in a bare clone, in
+/// The configuration, as `--env` sees it (`Config::for_environment`): `--config`; else the file at the repository root (in a bare clone, in
 /// the HEAD commit); else the targets `config init` would write, read from the HEAD commit. A
 /// repository with neither a file nor a Dockerfile or Terraform root has nothing to route to,
 /// which is a configuration error rather than a silent "nothing changed".
 fn load_config(settings: &Settings, repo: &git2::Repository) -> Result<Config> {
+    let config = load_file(settings, repo)?;
+    match &settings.environment {
+        Some(name) => config.for_environment(name),
+        None => Ok(config),
+    }
+}
+
+/// The configuration as found, before `--env` picks an environment.
+fn load_file(settings: &Settings, repo: &git2::Repository) -> Result<Config> {
     if let Some(config) = Config::discover(settings.config.as_deref(), repo.workdir())? {
         return Ok(config);
     }

@@ -11,6 +11,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::deploy::{EcsFile, ImageFile, RolloutFile, ScanFile, StateFile};
+use super::environment::{
+    AnyEnvironmentFile, EnvironmentFile, ServiceEnvironmentFile, TerraformEnvironmentFile,
+};
 
 /// `.quest-changes.yml`, as written.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
@@ -22,6 +25,10 @@ pub struct ConfigFile {
     /// The branch that merge bases are taken against when a range must be inferred.
     #[serde(default = "default_branch")]
     pub default_branch: String,
+    /// The environments a target deploys to, by name (letters, digits, `-` and `_`). Without
+    /// them each target deploys to the one place its own keys name.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub environments: IndexMap<String, EnvironmentFile>,
     /// The deployment targets, by name (letters, digits, `-` and `_`), in the order they are
     /// reported.
     #[serde(deserialize_with = "unique_targets")]
@@ -73,8 +80,8 @@ pub enum TargetFile {
     /// Build an image, push it to ECR and roll it out on an ECS service. (Boxed: by far the
     /// largest.)
     EcsService(Box<ServiceTargetFile>),
-    /// Plan and apply a Terraform root.
-    Terraform(TerraformTargetFile),
+    /// Plan and apply a Terraform root. (Boxed: with its environments, as large.)
+    Terraform(Box<TerraformTargetFile>),
     /// Routing only: quest-changes reports the target; the pipeline decides what to run.
     Custom(CustomTargetFile),
 }
@@ -103,6 +110,10 @@ pub struct ServiceTargetFile {
     /// How the rollout is watched. Default: `15m` timeout, `5s` poll.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rollout: Option<RolloutFile>,
+    /// Per-environment values, by a name declared under the top-level `environments`, merged
+    /// over the target's own when `--env` names that environment.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub environments: IndexMap<String, ServiceEnvironmentFile>,
 }
 
 /// A `terraform` target.
@@ -131,6 +142,10 @@ pub struct TerraformTargetFile {
     /// The binary, `terraform` (1.10 or newer, the default) or `tofu`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub binary: Option<String>,
+    /// Per-environment values, by a name declared under the top-level `environments`, merged
+    /// over the target's own when `--env` names that environment.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub environments: IndexMap<String, TerraformEnvironmentFile>,
 }
 
 /// A `custom` target: routing only.
@@ -249,6 +264,7 @@ enum Key {
     VarFiles,
     ApplyOn,
     Binary,
+    Environments,
 }
 
 impl Key {
@@ -266,6 +282,7 @@ impl Key {
             Key::VarFiles => "var_files",
             Key::ApplyOn => "apply_on",
             Key::Binary => "binary",
+            Key::Environments => "environments",
         }
     }
 }
@@ -285,11 +302,12 @@ struct Keys {
     var_files: Option<Vec<String>>,
     apply_on: Option<Vec<String>>,
     binary: Option<String>,
+    environments: Option<IndexMap<String, AnyEnvironmentFile>>,
 }
 
 impl Keys {
     /// The keys set that `kind` does not take, in the order they are checked.
-    fn foreign(&self, kind: TargetKind) -> Option<(&'static str, String)> {
+    fn foreign(&self, kind: TargetKind) -> Option<(String, String)> {
         let service = [
             ("image", self.image.is_some()),
             ("ecs", self.ecs.is_some()),
@@ -307,25 +325,57 @@ impl Keys {
             ("binary", self.binary.is_some()),
         ];
         let first = |keys: &[(&'static str, bool)]| keys.iter().find(|(_, set)| *set).map(|k| k.0);
+        let environments = self.environments.iter().flatten();
         match kind {
             TargetKind::EcsService => {
-                if self.root.is_some() {
-                    return Some(("root", "only `terraform` targets have a root".into()));
+                for (env, values) in environments {
+                    if let Some(key) = values.terraform_key() {
+                        return Some((
+                            format!("environments.{env}.{key}"),
+                            format!("only `terraform` targets have `{key}`"),
+                        ));
+                    }
                 }
-                first(&terraform).map(|key| (key, format!("only `terraform` targets have `{key}`")))
+                if self.root.is_some() {
+                    return Some(("root".into(), "only `terraform` targets have a root".into()));
+                }
+                first(&terraform)
+                    .map(|key| (key.into(), format!("only `terraform` targets have `{key}`")))
             }
             TargetKind::Terraform => {
-                if self.build.is_some() {
-                    return Some(("build", "only `ecs-service` targets have a build".into()));
+                for (env, values) in environments {
+                    if values.ecs.is_some() {
+                        return Some((
+                            format!("environments.{env}.ecs"),
+                            "only `ecs-service` targets have `ecs`".into(),
+                        ));
+                    }
                 }
-                first(&service).map(|key| (key, format!("only `ecs-service` targets have `{key}`")))
+                if self.build.is_some() {
+                    return Some((
+                        "build".into(),
+                        "only `ecs-service` targets have a build".into(),
+                    ));
+                }
+                first(&service).map(|key| {
+                    (
+                        key.into(),
+                        format!("only `ecs-service` targets have `{key}`"),
+                    )
+                })
             }
             TargetKind::Custom => {
                 let any = self.build.is_some()
+                    || self.environments.is_some()
                     || self.root.is_some()
                     || first(&service).is_some()
                     || first(&terraform).is_some();
-                any.then(|| ("", "`custom` targets take only `kind` and `paths`".into()))
+                any.then(|| {
+                    (
+                        String::new(),
+                        "`custom` targets take only `kind` and `paths`".into(),
+                    )
+                })
             }
         }
     }
@@ -369,6 +419,7 @@ impl<'de> Deserialize<'de> for TargetFile {
                         Key::VarFiles => read!(var_files),
                         Key::ApplyOn => read!(apply_on),
                         Key::Binary => read!(binary),
+                        Key::Environments => read!(environments),
                     }
                 }
                 let kind = keys.kind.ok_or_else(|| A::Error::missing_field("kind"))?;
@@ -378,6 +429,7 @@ impl<'de> Deserialize<'de> for TargetFile {
                     )));
                 }
                 let paths = keys.paths.unwrap_or_default();
+                let environments = keys.environments.unwrap_or_default().into_iter();
                 Ok(match kind {
                     TargetKind::EcsService => TargetFile::EcsService(Box::new(ServiceTargetFile {
                         paths,
@@ -386,15 +438,17 @@ impl<'de> Deserialize<'de> for TargetFile {
                         ecs: keys.ecs,
                         scan: keys.scan,
                         rollout: keys.rollout,
+                        environments: environments.map(|(n, v)| (n, v.service())).collect(),
                     })),
-                    TargetKind::Terraform => TargetFile::Terraform(TerraformTargetFile {
+                    TargetKind::Terraform => TargetFile::Terraform(Box::new(TerraformTargetFile {
                         paths,
                         root: keys.root,
                         state: keys.state,
                         var_files: keys.var_files.unwrap_or_default(),
                         apply_on: keys.apply_on,
                         binary: keys.binary,
-                    }),
+                        environments: environments.map(|(n, v)| (n, v.terraform())).collect(),
+                    })),
                     TargetKind::Custom => TargetFile::Custom(CustomTargetFile { paths }),
                 })
             }

@@ -7,14 +7,22 @@
 //! keys of another kind and wrong types with the parser's line and column (`load`); `validate`
 //! then checks what types cannot say and names the key path that is wrong. The JSON Schema
 //! printed by `quest-changes config schema` is generated from the same types (`show`).
+//!
+//! Environments (`environment`) are declared once at the top and given per-target values;
+//! [`Config::for_environment`] is the configuration as one environment sees it.
 
 pub(crate) mod deploy;
+pub(crate) mod environment;
 pub(crate) mod file;
 mod load;
 mod show;
 mod validate;
 
 pub use deploy::*;
+pub use environment::{
+    Credentials, CredentialsFile, DeployEnvironment, EnvironmentFile, ServiceEnvironmentFile,
+    StateOverrideFile, TerraformEnvironmentFile,
+};
 pub use file::{
     BuildFile, ConfigFile, CustomTargetFile, ServiceTargetFile, TargetFile, TargetKind,
     TerraformTargetFile,

@@ -63,7 +63,10 @@ fn effective(config: &Config) -> ConfigFile {
                 Some(TargetSettings::Terraform { root, deploy, .. }),
             ) => {
                 target.root = Some(root.clone());
-                target.apply_on = Some(deploy.apply_on.clone());
+                // With environments, each one's `branches` say where it applies.
+                if config.environments.is_empty() {
+                    target.apply_on = Some(deploy.apply_on.clone());
+                }
                 target.binary = Some(deploy.binary.clone());
             }
             _ => {}

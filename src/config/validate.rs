@@ -11,6 +11,9 @@ use super::deploy::{
     RolloutSettings, ScanFile, ScanSettings, ServiceDeploy, Severity, TerraformDeploy,
     DEFAULT_ROLLOUT_POLL, DEFAULT_ROLLOUT_TIMEOUT, DEFAULT_SCAN_TIMEOUT,
 };
+use super::environment::{
+    merge_service, merge_terraform, validate_environments, DeployEnvironment,
+};
 use super::file::{ConfigFile, ServiceTargetFile, TargetFile, TargetKind, TerraformTargetFile};
 use super::SUPPORTED_VERSION;
 use crate::detect::pattern::Rule;
@@ -25,6 +28,11 @@ pub struct Config {
     pub file: ConfigFile,
     pub default_branch: String,
     pub targets: IndexMap<String, Target>,
+    /// The declared environments; empty when the file declares none.
+    pub environments: IndexMap<String, DeployEnvironment>,
+    /// The environment this configuration is resolved for (`--env`), if any: every target's
+    /// `settings` are then that environment's.
+    pub environment: Option<DeployEnvironment>,
 }
 
 /// A validated target.
@@ -33,6 +41,36 @@ pub struct Target {
     pub kind: TargetKind,
     pub rules: Vec<Rule>,
     pub settings: TargetSettings,
+    /// Its settings in each declared environment: its own with that environment's values
+    /// merged over them.
+    pub environments: IndexMap<String, TargetSettings>,
+}
+
+impl Config {
+    /// The configuration as environment `name` sees it: each target's settings are its
+    /// settings there. A name not declared is a usage error listing those that are.
+    pub fn for_environment(&self, name: &str) -> Result<Config, Error> {
+        let Some(environment) = self.environments.get(name) else {
+            let declared: Vec<&str> = self.environments.keys().map(String::as_str).collect();
+            let declared = if declared.is_empty() {
+                "the configuration declares no `environments`".to_owned()
+            } else {
+                format!("the configuration declares: {}", declared.join(", "))
+            };
+            return Err(Error::Usage(format!(
+                "--env: no environment is named `{}` ({declared})",
+                crate::text::one_line(name)
+            )));
+        };
+        let mut config = self.clone();
+        for target in config.targets.values_mut() {
+            if let Some(settings) = target.environments.get(name) {
+                target.settings = settings.clone();
+            }
+        }
+        config.environment = Some(environment.clone());
+        Ok(config)
+    }
 }
 
 /// What each kind needs beyond routing.
@@ -81,6 +119,12 @@ pub(super) fn validate(file: ConfigFile, source: &Path) -> Result<Config, Error>
     if file.targets.is_empty() {
         return Err(fail("targets: at least one target is required".into()));
     }
+    let environments = validate_environments(
+        &file.environments,
+        &is_valid_target_name,
+        &is_valid_branch_name,
+        &fail,
+    )?;
     let mut parameter_names: IndexMap<String, String> = IndexMap::new();
     let mut targets = IndexMap::new();
     for (name, target) in &file.targets {
@@ -123,32 +167,40 @@ pub(super) fn validate(file: ConfigFile, source: &Path) -> Result<Config, Error>
             )));
         }
         let settings = settings_for(name, target, &file.default_branch, &fail)?;
+        let per_environment =
+            environment_settings(name, target, &environments, &file.default_branch, &fail)?;
         targets.insert(
             name.clone(),
             Target {
                 kind: target.kind(),
                 rules,
                 settings,
+                environments: per_environment,
             },
         );
     }
     for (name, target) in &targets {
-        let TargetSettings::EcsService { deploy, .. } = &target.settings else {
-            continue;
-        };
-        if let Some(from) = deploy.ecs.as_ref().and_then(|e| e.from.as_ref()) {
-            match targets.get(from).map(|t: &Target| t.kind) {
-                Some(TargetKind::Terraform) => {}
-                Some(kind) => {
-                    return Err(fail(format!(
-                        "targets.{name}.ecs.from: `{from}` is a {} target; it must be a terraform target",
+        let own = std::iter::once((format!("targets.{name}"), &target.settings));
+        let per_environment = target
+            .environments
+            .iter()
+            .map(|(env, s)| (format!("targets.{name}.environments.{env}"), s));
+        for (key, settings) in own.chain(per_environment) {
+            let TargetSettings::EcsService { deploy, .. } = settings else {
+                continue;
+            };
+            if let Some(from) = deploy.ecs.as_ref().and_then(|e| e.from.as_ref()) {
+                match targets.get(from).map(|t: &Target| t.kind) {
+                    Some(TargetKind::Terraform) => {}
+                    Some(kind) => {
+                        return Err(fail(format!(
+                        "{key}.ecs.from: `{from}` is a {} target; it must be a terraform target",
                         kind.as_str()
                     )))
-                }
-                None => {
-                    return Err(fail(format!(
-                        "targets.{name}.ecs.from: there is no target `{from}`"
-                    )))
+                    }
+                    None => {
+                        return Err(fail(format!("{key}.ecs.from: there is no target `{from}`")))
+                    }
                 }
             }
         }
@@ -158,7 +210,63 @@ pub(super) fn validate(file: ConfigFile, source: &Path) -> Result<Config, Error>
         default_branch: file.default_branch.clone(),
         file,
         targets,
+        environments,
+        environment: None,
     })
+}
+
+/// A target's settings in each declared environment: its own keys with the environment's
+/// values merged over them, validated as a target of its own whose key path is
+/// `targets.<name>.environments.<env>`. A terraform target applies from the environment's
+/// `branches`, so it may not name its own `apply_on` once environments are declared.
+fn environment_settings(
+    name: &str,
+    target: &TargetFile,
+    environments: &IndexMap<String, DeployEnvironment>,
+    default_branch: &str,
+    fail: &dyn Fn(String) -> Error,
+) -> Result<IndexMap<String, TargetSettings>, Error> {
+    let written: Vec<&String> = match target {
+        TargetFile::EcsService(t) => t.environments.keys().collect(),
+        TargetFile::Terraform(t) => t.environments.keys().collect(),
+        TargetFile::Custom(_) => Vec::new(),
+    };
+    for env in written {
+        if !environments.contains_key(env) {
+            return Err(fail(format!(
+                "targets.{name}.environments.{env}: no environment \"{env}\" is declared under environments"
+            )));
+        }
+    }
+    if let TargetFile::Terraform(t) = target {
+        if t.apply_on.is_some() && !environments.is_empty() {
+            return Err(fail(format!(
+                "targets.{name}.apply_on: environments are declared, so each environment's `branches` say where a target applies"
+            )));
+        }
+    }
+    let mut out = IndexMap::new();
+    for (env, environment) in environments {
+        let key = format!("{name}.environments.{env}");
+        let merged = match target {
+            TargetFile::EcsService(t) => {
+                TargetFile::EcsService(Box::new(merge_service(t, t.environments.get(env))))
+            }
+            TargetFile::Terraform(t) => TargetFile::Terraform(Box::new(merge_terraform(
+                t,
+                t.environments.get(env),
+                &format!("targets.{key}"),
+                fail,
+            )?)),
+            TargetFile::Custom(_) => target.clone(),
+        };
+        let mut settings = settings_for(&key, &merged, default_branch, fail)?;
+        if let TargetSettings::Terraform { deploy, .. } = &mut settings {
+            deploy.apply_on.clone_from(&environment.branches);
+        }
+        out.insert(env.clone(), settings);
+    }
+    Ok(out)
 }
 
 fn settings_for(
@@ -697,7 +805,7 @@ mod tests {
     #[test]
     fn the_parser_names_the_place_and_the_key() {
         let cases: &[(&str, &str)] = &[
-            ("version: 1\ntargets:\n  s:\n    kind: custom\n    pathz: [a]\n", "5:5: targets.s: unknown field `pathz`, expected one of `kind`, `paths`, `build`, `root`, `image`, `ecs`, `scan`, `rollout`, `state`, `var_files`, `apply_on`, `binary`"),
+            ("version: 1\ntargets:\n  s:\n    kind: custom\n    pathz: [a]\n", "5:5: targets.s: unknown field `pathz`, expected one of `kind`, `paths`, `build`, `root`, `image`, `ecs`, `scan`, `rollout`, `state`, `var_files`, `apply_on`, `binary`, `environments`"),
             ("version: 1\ntargets:\n  s:\n    paths: [a]\n", "targets.s: missing field `kind`"),
             ("version: 1\ntargets:\n  s:\n    kind: custom\n    paths: [a]\n    paths: [b]\n", "targets.s: duplicate field `paths`"),
             ("version: 1\ntargets:\n  s:\n    kind: lambda\n", "4:11: targets.s.kind: unknown variant `lambda`, expected one of `ecs-service`, `terraform`, `custom`"),
@@ -764,5 +872,159 @@ mod tests {
             "apply_on defaults to the default branch"
         );
         assert_eq!(deploy.binary, "terraform");
+    }
+
+    /// A file with `environments` (dev and prod) and targets `targets` (YAML block lines).
+    fn with_environments(targets: &str) -> String {
+        format!(
+            "version: 1\nenvironments:\n  dev: {{branches: [main], region: eu-west-1}}\n  prod: {{region: eu-west-2, approval: true}}\ntargets:\n{targets}"
+        )
+    }
+
+    #[test]
+    fn every_rule_of_environments_names_its_key() {
+        let env = |value: &str| {
+            format!("version: 1\nenvironments:\n  dev: {value}\ntargets:\n  s: {{kind: custom, paths: [a]}}\n")
+        };
+        let cases: Vec<(String, &str)> = vec![
+            // The environments themselves.
+            ("version: 1\nenvironments:\n  \"a b\": {region: eu-west-1}\ntargets:\n  s: {kind: custom, paths: [a]}\n".into(), "environments.a b: invalid environment name (use letters, digits, `-` and `_`)"),
+            (env("{branches: [main, \"a..b\"], region: eu-west-1}"), "environments.dev.branches[1]: `a..b` is not a valid branch name"),
+            (env("{branches: [main, main], region: eu-west-1}"), "environments.dev.branches[1]: `main` is listed twice"),
+            (env("{region: Europe}"), "environments.dev.region: `Europe` is not an AWS region like `eu-west-1`"),
+            (env("{branches: [main]}"), "environments.dev: missing field `region`"),
+            (env("{region: eu-west-1, credentials: {}}"), "environments.dev.credentials: give `role_arn` (a role to assume) or `ci_context` (the CI context that provides them)"),
+            (env("{region: eu-west-1, credentials: {role_arn: \"arn:aws:iam::123456789012:role/x\", ci_context: c}}"), "environments.dev.credentials: give either `role_arn` or `ci_context`, not both"),
+            (env("{region: eu-west-1, credentials: {role_arn: deploy}}"), "environments.dev.credentials.role_arn: `deploy` is not a role ARN like `arn:aws:iam::123456789012:role/deploy`"),
+            (env("{region: eu-west-1, credentials: {ci_context: \" \"}}"), "environments.dev.credentials.ci_context: must name a CI context"),
+            (env("{region: eu-west-1, approve: true}"), "unknown field `approve`"),
+            // A target's values.
+            (with_environments("  s: {kind: ecs-service, paths: [a], environments: {qa: {ecs: {cluster: c}}}}\n"), "targets.s.environments.qa: no environment \"qa\" is declared under environments"),
+            ("version: 1\ntargets:\n  s: {kind: terraform, paths: [a], environments: {dev: {var_files: [dev.tfvars]}}}\n".into(), "targets.s.environments.dev: no environment \"dev\" is declared under environments"),
+            (with_environments("  s: {kind: terraform, paths: [a], apply_on: [main]}\n"), "targets.s.apply_on: environments are declared, so each environment's `branches` say where a target applies"),
+            (with_environments("  s: {kind: ecs-service, paths: [a], environments: {dev: {ecs: {cluster: c, service: v}}}}\n"), "targets.s.environments.dev.ecs.container: required unless `ecs.from` names a terraform target"),
+            (with_environments("  s: {kind: ecs-service, paths: [a], ecs: {cluster: c, service: v, container: k}, environments: {dev: {ecs: {cluster: \"a b\"}}}}\n"), "targets.s.environments.dev.ecs.cluster: `a b` must be a non-empty name without spaces"),
+            (with_environments("  s: {kind: ecs-service, paths: [a], environments: {prod: {ecs: {from: infra}}}}\n"), "targets.s.environments.prod.ecs.from: there is no target `infra`"),
+            (with_environments("  s: {kind: terraform, paths: [a], environments: {dev: {state: {key: dev/tfstate}}}}\n"), "targets.s.environments.dev.state.bucket: required, as the target has no `state` of its own"),
+            (with_environments("  s: {kind: terraform, paths: [a], state: {bucket: b, key: k, region: eu-west-1}, environments: {dev: {state: {key: /dev}}}}\n"), "targets.s.environments.dev.state.key: `/dev` must be an object key like `prod/terraform.tfstate`"),
+            (with_environments("  s: {kind: terraform, paths: [a], environments: {dev: {root: ../dev}}}\n"), "targets.s.environments.dev.root: `../dev` must be a path inside the repository, relative to its root"),
+            (with_environments("  s: {kind: terraform, paths: [a], environments: {dev: {var_files: [\" \"]}}}\n"), "targets.s.environments.dev.var_files[0]: must name a file"),
+            (with_environments("  s: {kind: terraform, paths: [a], environments: {dev: {ecs: {cluster: c}}}}\n"), "targets.s.environments.dev.ecs: only `ecs-service` targets have `ecs`"),
+            (with_environments("  s: {kind: ecs-service, paths: [a], environments: {dev: {root: x}}}\n"), "targets.s.environments.dev.root: only `terraform` targets have `root`"),
+            (with_environments("  s: {kind: ecs-service, paths: [a], environments: {dev: {state: {key: k}}}}\n"), "targets.s.environments.dev.state: only `terraform` targets have `state`"),
+            (with_environments("  s: {kind: custom, paths: [a], environments: {dev: {}}}\n"), "targets.s: `custom` targets take only `kind` and `paths`"),
+            (with_environments("  s: {kind: ecs-service, paths: [a], environments: {dev: {image: {repository: r}}}}\n"), "unknown field `image`, expected one of `ecs`, `root`, `state`, `var_files`"),
+        ];
+        for (yaml, expected) in cases {
+            let got = error(&yaml);
+            assert!(
+                got.contains(expected),
+                "{yaml}\n  expected: {expected}\n  got:      {got}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_environment_merges_its_values_over_the_targets_own() {
+        let config = Config::parse(
+            &with_environments(concat!(
+                "  svc:\n    kind: ecs-service\n    paths: [app/**]\n    image: {repository: app}\n",
+                "    ecs: {cluster: base, service: app, container: web}\n",
+                "    environments:\n      dev: {ecs: {cluster: dev}}\n      prod: {ecs: {cluster: prod, service: app-prod}}\n",
+                "  infra:\n    kind: terraform\n    root: tf\n    state: {bucket: b, key: base.tfstate, region: eu-west-1}\n    var_files: [common.tfvars]\n",
+                "    environments:\n      prod: {state: {key: prod.tfstate}, var_files: [prod.tfvars], root: tf/prod}\n",
+            )),
+            Path::new("f.yml"),
+        )
+        .unwrap();
+        assert_eq!(
+            config.environments.keys().collect::<Vec<_>>(),
+            ["dev", "prod"]
+        );
+        assert!(config.environment.is_none());
+        let ecs = |config: &Config| match &config.targets["svc"].settings {
+            TargetSettings::EcsService { deploy, .. } => deploy.ecs.clone().unwrap(),
+            _ => panic!("svc is an ecs-service target"),
+        };
+        let terraform = |config: &Config| match &config.targets["infra"].settings {
+            TargetSettings::Terraform { root, deploy, .. } => (root.clone(), deploy.clone()),
+            _ => panic!("infra is a terraform target"),
+        };
+        // Without an environment: the target's own, and apply_on the default branch.
+        assert_eq!(ecs(&config).cluster.as_deref(), Some("base"));
+        assert_eq!(terraform(&config).1.apply_on, ["main"]);
+
+        let dev = config.for_environment("dev").unwrap();
+        assert_eq!(dev.environment.as_ref().unwrap().region, "eu-west-1");
+        let dev_ecs = ecs(&dev);
+        assert_eq!(
+            (
+                dev_ecs.cluster.as_deref(),
+                dev_ecs.service.as_deref(),
+                dev_ecs.container.as_deref()
+            ),
+            (Some("dev"), Some("app"), Some("web")),
+            "a key not given is the target's own"
+        );
+        let (root, deploy) = terraform(&dev);
+        assert_eq!(root, "tf");
+        assert_eq!(deploy.state.unwrap().key, "base.tfstate");
+        assert_eq!(deploy.var_files, ["common.tfvars"]);
+        assert_eq!(deploy.apply_on, ["main"], "apply_on is dev's branches");
+
+        let prod = config.for_environment("prod").unwrap();
+        assert_eq!(ecs(&prod).service.as_deref(), Some("app-prod"));
+        let (root, deploy) = terraform(&prod);
+        assert_eq!(root, "tf/prod");
+        let state = deploy.state.unwrap();
+        assert_eq!(
+            (state.bucket.as_str(), state.key.as_str()),
+            ("b", "prod.tfstate")
+        );
+        assert_eq!(
+            deploy.var_files,
+            ["prod.tfvars"],
+            "var_files replace the target's own"
+        );
+        assert!(
+            deploy.apply_on.is_empty(),
+            "prod has no branches: promotion only"
+        );
+        assert!(prod.environment.unwrap().approval);
+
+        let Err(Error::Usage(message)) = config.for_environment("qa") else {
+            panic!("an undeclared environment is a usage error");
+        };
+        assert_eq!(
+            message,
+            "--env: no environment is named `qa` (the configuration declares: dev, prod)"
+        );
+        let plain = Config::parse(&service(ECS), Path::new("f.yml")).unwrap();
+        let Err(Error::Usage(message)) = plain.for_environment("dev") else {
+            panic!("an environment without any declared is a usage error");
+        };
+        assert_eq!(
+            message,
+            "--env: no environment is named `dev` (the configuration declares no `environments`)"
+        );
+    }
+
+    #[test]
+    fn credentials_are_a_role_or_a_ci_context() {
+        let config = Config::parse(
+            "version: 1\nenvironments:\n  dev: {region: eu-west-1, credentials: {ci_context: aws-dev}}\n  prod: {region: eu-west-1, credentials: {role_arn: \"arn:aws:iam::210987654321:role/deploy\"}}\n  ci: {region: eu-west-1}\ntargets:\n  s: {kind: custom, paths: [a]}\n",
+            Path::new("f.yml"),
+        )
+        .unwrap();
+        use crate::config::Credentials;
+        assert_eq!(
+            config.environments["dev"].credentials,
+            Credentials::CiContext("aws-dev".into())
+        );
+        assert_eq!(
+            config.environments["prod"].role_arn(),
+            Some("arn:aws:iam::210987654321:role/deploy")
+        );
+        assert_eq!(config.environments["ci"].credentials, Credentials::Ambient);
     }
 }

@@ -65,6 +65,12 @@ impl<'a> Context<'a> {
         })
     }
 
+    /// The region of the environment deployed to (`--env`); `None` leaves it to the standard
+    /// chain (`AWS_REGION`, a profile).
+    pub fn region(&self) -> Option<&'a str> {
+        self.config.environment.as_ref().map(|e| e.region.as_str())
+    }
+
     /// Where this target's engine reports (the one sink of `crate::deploy::progress`).
     pub fn progress(&self) -> crate::deploy::progress::Progress<'a> {
         crate::deploy::progress::Progress::console(self.target_name)

@@ -58,6 +58,12 @@ pub trait Engine: Sync {
         true
     }
 
+    /// Whether a deployment with `options` writes nothing where the target runs (a terraform
+    /// `--plan-only`): such a run may go into an environment from any branch.
+    fn writes_nothing(&self, _options: &Options) -> bool {
+        false
+    }
+
     /// `deploy <target>`, or with `ctx.dry_run` its steps with their values.
     fn deploy(&self, ctx: &Context<'_>, options: &Options) -> Result<()>;
 

@@ -5,6 +5,7 @@
 //! `plan_summary` is Terraform's, kept beside the engines because `output::comment` renders it
 //! too.
 
+pub(crate) mod branch;
 pub(crate) mod comment;
 pub mod context;
 pub(crate) mod custom;

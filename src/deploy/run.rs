@@ -1,6 +1,7 @@
 //! `deploy <target>` across kinds: what holds for every engine before one starts. A target the
 //! range did not change deploys nothing (and says so) unless forced; a deployment that reads
-//! the working tree needs it at the head, unchanged. Then the target's engine runs.
+//! the working tree needs it at the head, unchanged; a deployment into an environment comes
+//! from one of its branches (`branch`). Then the target's engine runs.
 
 use crate::deploy::context::Context;
 use crate::deploy::engine::{engine, Options};
@@ -10,6 +11,18 @@ use crate::text::short;
 
 /// Deploys `ctx`'s target, whose routing `report` holds; `force` deploys an unchanged one.
 pub fn deploy(ctx: &Context<'_>, report: &Report, options: &Options, force: bool) -> Result<()> {
+    let engine = engine(ctx.target.kind);
+    if let Some(environment) = &ctx.config.environment {
+        ctx.progress()
+            .say(&format!("environment {}", environment.describe()));
+        let branch = crate::deploy::branch::current(options.branch.as_deref(), ctx.env, ctx.repo);
+        crate::deploy::branch::check_environment(
+            ctx.target_name,
+            environment,
+            branch.as_deref(),
+            engine.writes_nothing(options),
+        )?;
+    }
     let routed = report.routing.get(ctx.target_name);
     let changed = routed.is_some_and(|r| r.changed);
     if !changed && !force {
@@ -27,7 +40,6 @@ pub fn deploy(ctx: &Context<'_>, report: &Report, options: &Options, force: bool
         ));
         return Ok(());
     }
-    let engine = engine(ctx.target.kind);
     if !ctx.dry_run && engine.reads_checkout() {
         require_clean_checkout(ctx.repo, ctx.head, ctx.target_name)?;
     }

@@ -25,7 +25,7 @@ fn every_configuration_error_names_the_file_place_and_key() {
     let cases: &[(&str, &str)] = &[
         (
             "version: 1\ntargets:\n  service:\n    kind: ecs-service\n    pathz: [\"app/**\"]\n",
-            "error: .quest-changes.yml:5:5: targets.service: unknown field `pathz`, expected one of `kind`, `paths`, `build`, `root`, `image`, `ecs`, `scan`, `rollout`, `state`, `var_files`, `apply_on`, `binary`\n",
+            "error: .quest-changes.yml:5:5: targets.service: unknown field `pathz`, expected one of `kind`, `paths`, `build`, `root`, `image`, `ecs`, `scan`, `rollout`, `state`, `var_files`, `apply_on`, `binary`, `environments`\n",
         ),
         (
             "targets:\n  service:\n    kind: ecs-service\n    paths: [\"app/**\"]\n",

@@ -13,6 +13,7 @@ mod config;
 mod deploy_cli;
 mod diff;
 mod doc_examples;
+mod environments;
 mod history;
 mod image_truth;
 mod layout;

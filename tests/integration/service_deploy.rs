@@ -1,8 +1,8 @@
 //! The whole service deployment through `quest-changes deploy`, end to end on loopback: a real
 //! podman build and push into a real registry (mirrored into moto's ECR), the scan gate, a task
 //! definition revision pinned to the pushed digest, the rollout that the moto extension
-//! advances, the rollback, `--since deployed` from the running revision, and the names taken
-//! from a terraform target's outputs.
+//! advances, the rollback, `--since deployed` from the running revision, the names taken
+//! from a terraform target's outputs, and one target deployed per environment.
 
 use aws_sdk_ecs::types::{ContainerDefinition, Tag};
 use serde_json::json;
@@ -405,4 +405,167 @@ fn a_rerun_after_a_cancelled_job_is_not_called_deployed() {
         "{}",
         run.stderr
     );
+}
+
+#[test]
+fn a_deploy_to_dev_rolls_out_devs_service_and_leaves_prods_alone() {
+    let world = World::new(false);
+    // The world's service `quest` is prod's; dev has a cluster, family and service of its own.
+    let ecs = aws_sdk_ecs::Client::new(&world.config);
+    world.runtime.block_on(async {
+        ecs.create_cluster()
+            .cluster_name("quest-dev")
+            .send()
+            .await
+            .unwrap();
+        ecs.register_task_definition()
+            .family("quest-dev")
+            .container_definitions(
+                ContainerDefinition::builder()
+                    .name("quest")
+                    .image("old:1")
+                    .memory(256)
+                    .essential(true)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        ecs.create_service()
+            .cluster("quest-dev")
+            .service_name("quest-dev")
+            .task_definition("quest-dev:1")
+            .desired_count(1)
+            .send()
+            .await
+            .unwrap();
+    });
+    world.repo.write(
+        ".quest-changes.yml",
+        &format!(
+            "version: 1\nenvironments:\n  dev: {{branches: [main], region: us-east-1}}\n  prod: {{branches: [release], region: us-east-1, approval: true}}\ntargets:\n  service:\n    kind: ecs-service\n    build: {{context: app, cli: podman}}\n    image: {{repository: {REPOSITORY}, registry: \"{}\"}}\n    ecs: {{cluster: quest, service: quest, container: quest}}\n    scan: {{fail_on: HIGH, timeout: 30s}}\n    rollout: {{timeout: 20s, poll: 100ms}}\n    environments:\n      dev: {{ecs: {{cluster: quest-dev, service: quest-dev}}}}\n  docs:\n    kind: custom\n    paths: [\"docs/**\"]\n",
+            world.registry.host()
+        ),
+    );
+    world.repo.commit("environments");
+    let base = world.repo.head();
+    world.repo.write("app/server.js", "console.log('v2')\n");
+    let head = world.repo.commit("v2");
+
+    let service = |cluster: &str, name: &str| -> (String, String) {
+        world.runtime.block_on(async {
+            let services = ecs
+                .describe_services()
+                .cluster(cluster)
+                .services(name)
+                .send()
+                .await
+                .unwrap();
+            let arn = services.services()[0].task_definition().unwrap().to_owned();
+            let definition = ecs
+                .describe_task_definition()
+                .task_definition(&arn)
+                .send()
+                .await
+                .unwrap();
+            let image = definition
+                .task_definition()
+                .unwrap()
+                .container_definitions()[0]
+                .image()
+                .unwrap()
+                .to_owned();
+            (arn.rsplit('/').next().unwrap().to_owned(), image)
+        })
+    };
+
+    // The dry runs name each environment's service.
+    let dry = |env: &str, branch: &str| {
+        world
+            .quest()
+            .args([
+                "deploy",
+                "service",
+                "--dry-run",
+                "--base",
+                &base,
+                "--env",
+                env,
+            ])
+            .args(["--branch", branch])
+            .run()
+            .ok()
+    };
+    let dev = dry("dev", "main");
+    assert!(
+        dev.stdout
+            .contains("service: dry run: would update service `quest-dev` in cluster `quest-dev` from quest-dev:1 to that revision\n"),
+        "{}",
+        dev.stdout
+    );
+    assert!(
+        dev.stderr
+            .contains("service: environment dev (region us-east-1, branches main)\n"),
+        "{}",
+        dev.stderr
+    );
+    let prod = dry("prod", "release");
+    assert!(
+        prod.stdout
+            .contains("service: dry run: would update service `quest` in cluster `quest` from quest:1 to that revision\n"),
+        "{}",
+        prod.stdout
+    );
+    assert!(!prod.stdout.contains("quest-dev"), "{}", prod.stdout);
+
+    // main does not deploy to prod.
+    let refused = world
+        .quest()
+        .args(["deploy", "service", "--base", &base, "--env", "prod"])
+        .run();
+    assert_eq!(refused.code, 12, "{}", refused.stderr);
+    assert_eq!(
+        world.registry.manifest_pushes(REPOSITORY),
+        0,
+        "nothing was built"
+    );
+
+    let run = world
+        .quest()
+        .args(["deploy", "service", "--base", &base, "--env", "dev"])
+        .run();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let digest = world.registry.digest(REPOSITORY, &head);
+    let (revision, image) = service("quest-dev", "quest-dev");
+    assert_eq!(revision, "quest-dev:2");
+    assert!(
+        image.ends_with(&format!("/{REPOSITORY}@{digest}")),
+        "{image}"
+    );
+    assert_eq!(
+        service("quest", "quest"),
+        ("quest:1".to_owned(), "old:1".to_owned()),
+        "prod is left alone"
+    );
+
+    // --since deployed asks each environment's own service.
+    let since = |env: &str| {
+        world
+            .quest()
+            .args(["--since", "deployed", "--base", &base, "--env", env])
+            .args(["--format", "json"])
+            .run()
+            .ok()
+            .json()
+    };
+    let dev = since("dev");
+    assert_eq!(dev["targets"]["service"]["base"], head.as_str(), "{dev}");
+    assert_eq!(dev["targets"]["service"]["changed"], false, "{dev}");
+    let prod = since("prod");
+    assert_eq!(
+        prod["targets"]["service"]["base"],
+        serde_json::Value::Null,
+        "{prod}"
+    );
+    assert_eq!(prod["targets"]["service"]["changed"], true, "{prod}");
 }

@@ -262,7 +262,7 @@ pub fn deploy(ctx: &Context<'_>) -> Result<()> {
         crate::deploy::engine::Engine::steps(&Engine, ctx.target_name, ctx.target, ctx.head);
     let runtime = crate::aws::runtime()?;
     runtime.block_on(async {
-        let aws = Aws::load(None).await;
+        let aws = Aws::load(ctx.region()).await;
         let result = run(ctx, &aws, deploy, &repository, &names, &steps).await;
         if ctx.verbose {
             ctx.progress().say(&format!("{} AWS calls", aws.calls()));
@@ -328,7 +328,7 @@ pub fn rollback(ctx: &Context<'_>) -> Result<()> {
     let (_, names) = names(ctx, deploy)?;
     let runtime = crate::aws::runtime()?;
     runtime.block_on(async {
-        let aws = Aws::load(None).await;
+        let aws = Aws::load(ctx.region()).await;
         let result = rollout::rollback(ctx, &aws, deploy, &names).await;
         if ctx.verbose {
             ctx.progress().say(&format!("{} AWS calls", aws.calls()));
@@ -344,7 +344,7 @@ pub fn deployed_commit(ctx: &Context<'_>) -> Result<Option<String>> {
     let (_, names) = names(ctx, deploy)?;
     let runtime = crate::aws::runtime()?;
     runtime.block_on(async {
-        let aws = Aws::load(None).await;
+        let aws = Aws::load(ctx.region()).await;
         rollout::deployed_commit(ctx, &aws, &names).await
     })
 }

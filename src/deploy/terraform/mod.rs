@@ -33,7 +33,7 @@ use crate::error::{Error, Result};
 use crate::output::comment::Detail;
 
 use fingerprint::SavedPlan;
-use terraform_cli::{Failure, Planned, Terraform};
+use terraform_cli::{EnvironmentRun, Failure, Planned, Terraform};
 
 /// The `terraform` engine.
 #[derive(Debug)]
@@ -45,6 +45,10 @@ impl crate::deploy::engine::Engine for Engine {
             TargetSettings::Terraform { root, .. } => steps(name, root),
             _ => Vec::new(),
         }
+    }
+
+    fn writes_nothing(&self, options: &Options) -> bool {
+        options.plan_only
     }
 
     fn pipeline_jobs(&self) -> &'static str {
@@ -160,19 +164,28 @@ fn root<'a>(ctx: &Context<'a>) -> Result<Root<'a>> {
             root: base.join(root),
             target: ctx.target_name.to_owned(),
             verbose: ctx.verbose,
+            environment: ctx.config.environment.as_ref().map(|e| EnvironmentRun {
+                name: e.name.clone(),
+                region: e.region.clone(),
+            }),
         },
     })
 }
 
 /// The plan directory: `--plan-dir` (absolute from the current directory), else
-/// `<root>/.terraform/quest-changes`.
+/// `<root>/.terraform/quest-changes`; under an environment, its folder of the environment's
+/// name, so that a plan made for one environment is never applied to another.
 fn plan_dir(options: &Options, terraform: &Terraform) -> PathBuf {
-    match &options.plan_dir {
+    let dir = match &options.plan_dir {
         Some(dir) if dir.is_absolute() => dir.clone(),
         Some(dir) => std::env::current_dir()
             .map(|cwd| cwd.join(dir))
             .unwrap_or_else(|_| dir.clone()),
         None => terraform.root.join(".terraform").join("quest-changes"),
+    };
+    match &terraform.environment {
+        Some(environment) => dir.join(&environment.name),
+        None => dir,
     }
 }
 
@@ -180,7 +193,7 @@ fn plan_dir(options: &Options, terraform: &Terraform) -> PathBuf {
 pub fn deploy(ctx: &Context<'_>, options: &Options) -> Result<()> {
     let root = root(ctx)?;
     let name = ctx.target_name;
-    let branch = branch::current(options.branch.as_deref(), ctx.env, ctx.repo);
+    let branch = crate::deploy::branch::current(options.branch.as_deref(), ctx.env, ctx.repo);
     let decision = branch::decide(
         options.plan_only,
         options.apply,
@@ -372,7 +385,7 @@ fn print_dry_run(
     let tf = &root.terraform;
     let steps = steps(ctx.target_name, root.root);
     let commands = [
-        Terraform::init_args(root.state),
+        tf.init_args(root.state),
         Terraform::plan_args(&saved.plan, &root.deploy.var_files),
         Terraform::apply_args(&saved.plan),
     ];

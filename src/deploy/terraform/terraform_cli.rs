@@ -29,6 +29,18 @@ pub struct Terraform {
     pub target: String,
     /// Print each command line before it runs.
     pub verbose: bool,
+    /// The environment deployed to (`--env`): its name and region.
+    pub environment: Option<EnvironmentRun>,
+}
+
+/// What an environment changes in a Terraform run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvironmentRun {
+    /// Its name: its plans are kept apart, in a folder of that name.
+    pub name: String,
+    /// Given to Terraform as `AWS_REGION`: a provider without a region of its own works in
+    /// the environment's.
+    pub region: String,
 }
 
 /// How a plan ended.
@@ -73,9 +85,11 @@ impl Terraform {
         Ok(version)
     }
 
-    /// `init` with the backend from `state`.
-    pub fn init_args(state: &StateFile) -> Vec<String> {
-        vec![
+    /// `init` with the backend from `state`. Under an environment also `-reconfigure`: the
+    /// environments of one root share its `.terraform`, which remembers the last backend, and
+    /// each run names its whole backend, so there is never a state to migrate.
+    pub fn init_args(&self, state: &StateFile) -> Vec<String> {
+        let mut args: Vec<String> = vec![
             "init".into(),
             "-input=false".into(),
             "-no-color".into(),
@@ -83,7 +97,11 @@ impl Terraform {
             format!("-backend-config=key={}", state.key),
             format!("-backend-config=region={}", state.region),
             "-backend-config=use_lockfile=true".into(),
-        ]
+        ];
+        if self.environment.is_some() {
+            args.push("-reconfigure".into());
+        }
+        args
     }
 
     /// `plan` into `plan_file`, with the var files (relative to the root).
@@ -115,11 +133,17 @@ impl Terraform {
         I: IntoIterator<Item = S>,
         S: AsRef<std::ffi::OsStr>,
     {
-        Invocation::new(&self.binary, &self.root)
+        let call = Invocation::new(&self.binary, &self.root)
             .args(args)
             .env("TF_IN_AUTOMATION", "1")
             .env("TF_INPUT", "0")
-            .env("CHECKPOINT_DISABLE", "1")
+            .env("CHECKPOINT_DISABLE", "1");
+        match &self.environment {
+            Some(environment) => call
+                .env("AWS_REGION", &environment.region)
+                .env("AWS_DEFAULT_REGION", &environment.region),
+            None => call,
+        }
     }
 
     /// Runs `args` with the output streamed, prefixed with the target name.
@@ -134,7 +158,7 @@ impl Terraform {
     /// `init`; a failure is returned as such for the caller to explain (a held lock is not
     /// a plain failure).
     pub fn init(&self, state: &StateFile) -> Result<Result<(), Failure>> {
-        let done = self.streamed(&Terraform::init_args(state))?;
+        let done = self.streamed(&self.init_args(state))?;
         Ok(if done.success {
             Ok(())
         } else {
@@ -261,11 +285,25 @@ mod tests {
             key: "prod/terraform.tfstate".into(),
             region: "eu-west-1".into(),
         };
-        let args = Terraform::init_args(&state).join(" ");
+        let mut terraform = Terraform {
+            binary: "terraform".into(),
+            root: PathBuf::from("/r"),
+            target: "t".into(),
+            verbose: false,
+            environment: None,
+        };
         assert_eq!(
-            args,
+            terraform.init_args(&state).join(" "),
             "init -input=false -no-color -backend-config=bucket=b -backend-config=key=prod/terraform.tfstate -backend-config=region=eu-west-1 -backend-config=use_lockfile=true"
         );
+        terraform.environment = Some(EnvironmentRun {
+            name: "prod".into(),
+            region: "eu-west-1".into(),
+        });
+        assert!(terraform
+            .init_args(&state)
+            .join(" ")
+            .ends_with(" -backend-config=use_lockfile=true -reconfigure"));
     }
 
     #[test]
