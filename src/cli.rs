@@ -77,6 +77,17 @@ pub struct Cli {
     #[arg(long, value_enum, env = "QUEST_SINCE", default_value_t = Since::Range, global = true)]
     pub since: Since,
 
+    /// Where the results of Terraform root analyses are kept between runs: a later run
+    /// re-analyses only the roots whose files differ (keep this folder in the CI's cache).
+    /// Default: `quest-changes/analysis-cache` in the repository's git directory. An empty
+    /// value turns the cache off, as `--no-cache` does.
+    #[arg(long, env = "QUEST_CACHE_DIR", value_name = "DIR", global = true)]
+    pub cache_dir: Option<OsString>,
+
+    /// Neither read nor write the analysis cache.
+    #[arg(long, env = "QUEST_NO_CACHE", global = true, value_parser = clap::builder::BoolishValueParser::new())]
+    pub no_cache: bool,
+
     /// Say more: the AWS calls a deployment made, each external command run.
     #[arg(short, long, global = true)]
     pub verbose: bool,
@@ -226,6 +237,15 @@ pub enum ColorChoice {
     Never,
 }
 
+/// Where the analysis cache is (`--cache-dir`, `--no-cache`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CacheDir {
+    /// In the repository's git directory.
+    Default,
+    At(PathBuf),
+    Off,
+}
+
 /// What to do, validated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
@@ -284,6 +304,7 @@ pub struct Settings {
     /// `--dry-run`: print what would be done, write nothing.
     pub dry_run: bool,
     pub verbose: bool,
+    pub cache: CacheDir,
 }
 
 impl Cli {
@@ -400,6 +421,12 @@ impl Cli {
             since: self.since,
             dry_run: self.dry_run,
             verbose: self.verbose,
+            cache: match self.cache_dir {
+                _ if self.no_cache => CacheDir::Off,
+                Some(dir) if dir.as_os_str().is_empty() => CacheDir::Off,
+                Some(dir) => CacheDir::At(PathBuf::from(dir)),
+                None => CacheDir::Default,
+            },
         })
     }
 }

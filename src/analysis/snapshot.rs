@@ -241,17 +241,21 @@ impl GitSnapshot<'_> {
     }
 }
 
-/// One question asked of a snapshot, as [`Recorder`] keeps it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// One question asked of a snapshot, as [`Recorder`] keeps it (and the analysis cache, between
+/// runs, with the answer [`GitSnapshot::answer`] gives).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub(crate) enum Question {
+    #[serde(rename = "r")]
     Read(String),
+    #[serde(rename = "l")]
     List(String),
+    #[serde(rename = "k")]
     KindOf(String, String),
 }
 
 /// A snapshot that keeps every question asked of it, so that another tree can be asked whether
-/// it gives the same answers ([`GitSnapshot::answers_alike`]): an analysis that reads only
-/// through a snapshot gives the same result from two trees that answer its questions alike.
+/// it gives the same answers ([`GitSnapshot::answer`]): an analysis that reads only through a
+/// snapshot gives the same result from two trees that answer its questions alike.
 pub(crate) struct Recorder<'s> {
     inner: &'s dyn Snapshot,
     asked: RefCell<HashSet<Question>>,
@@ -303,37 +307,33 @@ impl Snapshot for Recorder<'_> {
 }
 
 impl GitSnapshot<'_> {
-    /// Whether `other` answers every one of `questions` as this tree does, told from object
-    /// ids without reading a file: the same blob id is the same contents, the same tree id the
-    /// same listing. `false` may be a false alarm (two ids, same answer), never a miss.
-    pub(crate) fn answers_alike(
-        &self,
-        other: &GitSnapshot<'_>,
-        questions: &[Question],
-    ) -> Result<bool> {
-        for question in questions {
-            let alike = match question {
-                Question::Read(path) => {
-                    let id = |tree: &GitSnapshot<'_>| -> Result<Option<(git2::Oid, Option<ObjectType>)>> {
-                        Ok(tree.entry(path)?.map(|(id, kind, _)| (id, kind)))
-                    };
-                    id(self)? == id(other)?
-                }
-                Question::List(dir) => {
-                    let id = |tree: &GitSnapshot<'_>| -> Result<Option<git2::Oid>> {
-                        Ok(tree.subtree(dir)?.map(|t| t.id()))
-                    };
-                    id(self)? == id(other)?
-                }
-                Question::KindOf(dir, name) => {
-                    self.kind_of(dir, name)? == other.kind_of(dir, name)?
-                }
-            };
-            if !alike {
-                return Ok(false);
+    /// The id of the whole tree.
+    pub(crate) fn id(&self) -> git2::Oid {
+        self.root.id()
+    }
+
+    /// What stands for this tree's answer to `question`, told from object ids without reading
+    /// a file: the id of the blob a read returns, the id of the folder a listing lists, the
+    /// kind of an entry; `-` for nothing. Two trees that give the same text answer alike.
+    pub(crate) fn answer(&self, question: &Question) -> Result<String> {
+        Ok(match question {
+            Question::Read(path) => match self.entry(path)? {
+                Some((id, Some(ObjectType::Blob), _)) => id.to_string(),
+                _ => "-".to_owned(),
+            },
+            Question::List(dir) => match self.subtree(dir)? {
+                Some(tree) => tree.id().to_string(),
+                None => "-".to_owned(),
+            },
+            Question::KindOf(dir, name) => match self.kind_of(dir, name)? {
+                Some(EntryKind::File) => "f",
+                Some(EntryKind::Dir) => "d",
+                Some(EntryKind::Symlink) => "l",
+                Some(EntryKind::Submodule) => "s",
+                None => "-",
             }
-        }
-        Ok(true)
+            .to_owned(),
+        })
     }
 }
 
@@ -568,7 +568,11 @@ mod tests {
             GitSnapshot::of_commit(&repo, base).unwrap(),
             GitSnapshot::of_commit(&repo, head).unwrap(),
         );
-        let asked = |questions: &[Question]| head.answers_alike(&base, questions).unwrap();
+        let asked = |questions: &[Question]| {
+            questions
+                .iter()
+                .all(|q| head.answer(q).unwrap() == base.answer(q).unwrap())
+        };
         let recorder = Recorder::new(&head);
         recorder.read("r/main.tf").unwrap();
         recorder.list("r").unwrap();

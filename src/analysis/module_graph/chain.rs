@@ -7,8 +7,10 @@
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 /// One call on the way from the root to a dependency.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Step {
     /// `module "<name>"` at `file:line`, whose local `source` is the next directory inward.
     Module {
@@ -42,7 +44,7 @@ impl fmt::Display for Step {
 
 /// The steps from a dependency out to the root, innermost first. Empty for the root's own
 /// files, which depend on nothing but being in the root.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Chain {
     pub steps: Vec<Step>,
 }
