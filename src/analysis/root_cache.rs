@@ -19,11 +19,12 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::module_graph::RootDependencies;
-use crate::analysis::snapshot::{GitSnapshot, Question};
+use crate::analysis::snapshot::{Answer, GitSnapshot, Question};
 use crate::error::Result;
 
 /// The file of the cache, in its folder.
@@ -39,7 +40,7 @@ const VARIANTS: usize = 4;
 struct Stored {
     version: String,
     /// Every (question, answer) pair some entry relies on, each once: roots share modules.
-    answers: Vec<(Question, String)>,
+    answers: Vec<(Question, Answer)>,
     entries: Vec<Entry>,
 }
 
@@ -49,7 +50,7 @@ struct Entry {
     var_files: Vec<String>,
     /// Positions in `answers`.
     asked: Vec<u32>,
-    deps: RootDependencies,
+    deps: Rc<RootDependencies>,
 }
 
 /// Where one result stands in the cache.
@@ -63,7 +64,7 @@ pub(crate) struct RootCache {
     file: Option<PathBuf>,
     stored: Stored,
     /// (question, answer) -> its position in `stored.answers`; built on the first insert.
-    positions: HashMap<(Question, String), u32>,
+    positions: HashMap<(Question, Answer), u32>,
     /// (root, var_files) -> its entries, newest first.
     by_key: HashMap<(String, Vec<String>), Vec<usize>>,
     /// Whether each entry was found or made by this run.
@@ -186,8 +187,8 @@ impl RootCache {
     }
 
     /// The result of entry `id`.
-    pub(crate) fn deps(&self, id: EntryId) -> &RootDependencies {
-        &self.stored.entries[id.0].deps
+    pub(crate) fn deps(&self, id: EntryId) -> Rc<RootDependencies> {
+        Rc::clone(&self.stored.entries[id.0].deps)
     }
 
     /// Keeps `deps`, the result of analysing `root` with `var_files` in `tree`, which asked
@@ -212,7 +213,8 @@ impl RootCache {
         }
         let mut asked = Vec::with_capacity(questions.len());
         for question in questions {
-            let pair = (question.clone(), tree.answer(&question)?);
+            let answer = tree.answer(&question)?;
+            let pair = (question, answer);
             let at = match self.positions.get(&pair) {
                 Some(&at) => at,
                 None => {
@@ -230,7 +232,7 @@ impl RootCache {
             root: root.to_owned(),
             var_files: var_files.to_vec(),
             asked,
-            deps,
+            deps: Rc::new(deps),
         });
         self.used.push(true);
         self.by_key
@@ -282,7 +284,7 @@ impl RootCache {
         }
         let mut answers = Vec::new();
         let mut renumbered: HashMap<u32, u32> = HashMap::new();
-        let mut old_answers: Vec<Option<(Question, String)>> =
+        let mut old_answers: Vec<Option<(Question, Answer)>> =
             stored.answers.into_iter().map(Some).collect();
         let mut entries = Vec::new();
         let mut old_entries: Vec<Option<Entry>> = stored.entries.into_iter().map(Some).collect();

@@ -15,7 +15,7 @@ use git2::{ObjectType, Repository, Tree};
 use crate::error::{Error, Result};
 
 /// What a directory entry is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EntryKind {
     File,
     Dir,
@@ -313,27 +313,75 @@ impl GitSnapshot<'_> {
     }
 
     /// What stands for this tree's answer to `question`, told from object ids without reading
-    /// a file: the id of the blob a read returns, the id of the folder a listing lists, the
-    /// kind of an entry; `-` for nothing. Two trees that give the same text answer alike.
-    pub(crate) fn answer(&self, question: &Question) -> Result<String> {
+    /// a file: the blob a read returns, the folder a listing lists, the kind of an entry. Two
+    /// trees that give the same [`Answer`] answer alike.
+    pub(crate) fn answer(&self, question: &Question) -> Result<Answer> {
         Ok(match question {
             Question::Read(path) => match self.entry(path)? {
-                Some((id, Some(ObjectType::Blob), _)) => id.to_string(),
-                _ => "-".to_owned(),
+                Some((id, Some(ObjectType::Blob), _)) => Answer::Object(id),
+                _ => Answer::Nothing,
             },
             Question::List(dir) => match self.subtree(dir)? {
-                Some(tree) => tree.id().to_string(),
-                None => "-".to_owned(),
+                Some(tree) => Answer::Object(tree.id()),
+                None => Answer::Nothing,
             },
             Question::KindOf(dir, name) => match self.kind_of(dir, name)? {
-                Some(EntryKind::File) => "f",
-                Some(EntryKind::Dir) => "d",
-                Some(EntryKind::Symlink) => "l",
-                Some(EntryKind::Submodule) => "s",
-                None => "-",
-            }
-            .to_owned(),
+                Some(kind) => Answer::Kind(kind),
+                None => Answer::Nothing,
+            },
         })
+    }
+}
+
+/// A tree's answer to a [`Question`], as [`GitSnapshot::answer`] tells it. Kept between runs as
+/// a short string: `-` for nothing, an object id in hex, or `f`, `d`, `l`, `s` for a kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Answer {
+    Nothing,
+    Object(git2::Oid),
+    Kind(EntryKind),
+}
+
+impl serde::Serialize for Answer {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            Answer::Nothing => serializer.serialize_str("-"),
+            Answer::Object(id) => serializer.collect_str(id),
+            Answer::Kind(kind) => serializer.serialize_str(match kind {
+                EntryKind::File => "f",
+                EntryKind::Dir => "d",
+                EntryKind::Symlink => "l",
+                EntryKind::Submodule => "s",
+            }),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Answer {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Answer, D::Error> {
+        struct Text;
+        impl serde::de::Visitor<'_> for Text {
+            type Value = Answer;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("`-`, an object id or an entry kind")
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> std::result::Result<Answer, E> {
+                Ok(match text {
+                    "-" => Answer::Nothing,
+                    "f" => Answer::Kind(EntryKind::File),
+                    "d" => Answer::Kind(EntryKind::Dir),
+                    "l" => Answer::Kind(EntryKind::Symlink),
+                    "s" => Answer::Kind(EntryKind::Submodule),
+                    hex => Answer::Object(git2::Oid::from_str(hex).map_err(E::custom)?),
+                })
+            }
+        }
+        deserializer.deserialize_str(Text)
     }
 }
 

@@ -105,6 +105,9 @@ fn detect_range(settings: &Settings, env: &Environment) -> Result<(Config, Repor
         eprintln!("note: {}", crate::text::one_line(note));
     }
     cache_notes(settings, &cache);
+    // Its entries are kept until the process ends: freeing the results of thousands of roots
+    // one allocation at a time would cost more than the run saved by reading them.
+    std::mem::forget(cache);
     let report = report?;
     if report.range.uncertain {
         if settings.strict {

@@ -241,16 +241,17 @@ pub(crate) fn router(
                 Some(hit) => hit,
                 None => analyse(&head_tree, cache)?,
             };
-            let head_deps = cache.deps(head_entry).clone();
+            let head_deps = cache.deps(head_entry);
+            // `None`: the base's result is the head's (or there is no base).
             let base_deps = match &base_tree {
                 None => None,
-                Some(base) if cache.alike(head_entry, base)? => Some(head_deps.clone()),
+                Some(base) if cache.alike(head_entry, base)? => None,
                 Some(base) => {
                     let entry = match cache.find(root, var_files, base)? {
                         Some(hit) => hit,
                         None => analyse(base, cache)?,
                     };
-                    Some(cache.deps(entry).clone())
+                    Some(cache.deps(entry))
                 }
             };
             for warning in head_deps
