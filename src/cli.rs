@@ -83,6 +83,17 @@ pub struct Cli {
     #[arg(long = "env", env = "QUEST_ENV", value_name = "NAME", global = true)]
     pub environment: Option<String>,
 
+    /// Where the results of Terraform root analyses are kept between runs: a later run
+    /// re-analyses only the roots whose files differ (keep this folder in the CI's cache).
+    /// Default: `quest-changes/analysis-cache` in the repository's git directory. An empty
+    /// value turns the cache off, as `--no-cache` does.
+    #[arg(long, env = "QUEST_CACHE_DIR", value_name = "DIR", global = true)]
+    pub cache_dir: Option<OsString>,
+
+    /// Neither read nor write the analysis cache.
+    #[arg(long, env = "QUEST_NO_CACHE", global = true, value_parser = clap::builder::BoolishValueParser::new())]
+    pub no_cache: bool,
+
     /// Say more: the AWS calls a deployment made, each external command run.
     #[arg(short, long, global = true)]
     pub verbose: bool,
@@ -232,6 +243,15 @@ pub enum ColorChoice {
     Never,
 }
 
+/// Where the analysis cache is (`--cache-dir`, `--no-cache`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CacheDir {
+    /// In the repository's git directory.
+    Default,
+    At(PathBuf),
+    Off,
+}
+
 /// What to do, validated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
@@ -292,6 +312,7 @@ pub struct Settings {
     /// `--dry-run`: print what would be done, write nothing.
     pub dry_run: bool,
     pub verbose: bool,
+    pub cache: CacheDir,
 }
 
 impl Cli {
@@ -409,6 +430,12 @@ impl Cli {
             environment: non_empty(self.environment),
             dry_run: self.dry_run,
             verbose: self.verbose,
+            cache: match self.cache_dir {
+                _ if self.no_cache => CacheDir::Off,
+                Some(dir) if dir.as_os_str().is_empty() => CacheDir::Off,
+                Some(dir) => CacheDir::At(PathBuf::from(dir)),
+                None => CacheDir::Default,
+            },
         })
     }
 }

@@ -14,9 +14,12 @@
 //! - one `.tf` file of a module that some roots call, directly or through another module.
 //!
 //! Each range is checked first (the changes are git's, and the targets that change are exactly
-//! the roots that read a changed path, by a model of the generated graph), then timed: the
-//! median of alternating runs of `quest-changes --format json --base <a> --head <b>` and
-//! `git diff --name-status -M <a> <b>`.
+//! the roots that read a changed path, by a model of the generated graph, and a warm run prints
+//! the cold run's JSON byte for byte), then timed: the median of alternating runs of
+//! `quest-changes --format json --base <a> --head <b>` cold (`--no-cache`) and warm (with the
+//! analysis cache as a run on the previous range left it, restored before every run, as CI
+//! restores the cache of an earlier push) and `git diff --name-status -M <a> <b>`. The targets
+//! hold for warm runs.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -416,12 +419,13 @@ pub(super) fn run(env: &Env, bin: &Path, dir: &Path, runs: usize) -> (String, bo
         table,
         "\ncase roots: N Terraform roots (8 .tf files each, shared modules, file() and \
          templatefile() reads), one terraform target per root\nmedian of {runs} runs after a \
-         warm-up, quest-changes --format json beside git diff --name-status -M"
+         warm-up, quest-changes --format json beside git diff --name-status -M; cold: \
+         --no-cache; warm: with the cache the previous range's run left (ratio and target: warm)"
     );
     let _ = writeln!(
         table,
-        "{:>6} {:>7} {:<26} {:>8} {:>8} {:>12} {:>12} {:>7} {:>10}",
-        "roots", ".tf", "range", "changes", "changed", "quest", "git", "ratio", "target"
+        "{:>6} {:>7} {:<26} {:>8} {:>8} {:>10} {:>10} {:>9} {:>7} {:>10}",
+        "roots", ".tf", "range", "changes", "changed", "cold", "warm", "git", "ratio", "target"
     );
     let mut all_ok = true;
     for (size, max_one) in SIZES.iter().zip(MAX_ONE_FILE) {
@@ -437,38 +441,99 @@ pub(super) fn run(env: &Env, bin: &Path, dir: &Path, runs: usize) -> (String, bo
             started.elapsed().as_secs_f64(),
             repo.display()
         );
+        // Each range with the range before it, whose run leaves the cache a CI job would
+        // restore (the first range's is the initial commit alone).
         let ranges = [
-            ("roots-base", "roots-wide", "100 paths", None),
+            (
+                "roots-base",
+                "roots-wide",
+                "100 paths",
+                None,
+                ("roots-base", "roots-base"),
+            ),
             (
                 "roots-wide",
                 "roots-unread",
                 "one file no root reads",
                 Some(max_one),
+                ("roots-base", "roots-wide"),
             ),
             (
                 "roots-unread",
                 "roots-module",
                 "one module .tf file",
                 Some(max_one),
+                ("roots-wide", "roots-unread"),
             ),
         ];
-        for (base, head, label, target) in ranges {
-            let quest_args = ["--format", "json", "--base", base, "--head", head];
+        for (base, head, label, target, previous) in ranges {
+            let cold_args = [
+                "--format",
+                "json",
+                "--no-cache",
+                "--base",
+                base,
+                "--head",
+                head,
+            ];
             let git_args = ["diff", "--name-status", "-M", base, head];
-            let quest = checked(env.command(bin, &repo).args(quest_args), "quest-changes");
+            let quest = checked(env.command(bin, &repo).args(cold_args), "quest-changes");
             let git = checked(
                 env.command(Path::new("git"), &repo).args(git_args),
                 "git diff",
             );
             let (changes, changed) = check(&shape, &quest.stdout, &git.stdout, label);
-            let mut quest_times = Vec::with_capacity(runs);
+            // The cache as the previous range's run left it.
+            let primed = dir.join(format!("cache{size}-primed"));
+            let _ = std::fs::remove_dir_all(&primed);
+            checked(
+                env.command(bin, &repo)
+                    .args([
+                        "--format", "json", "--base", previous.0, "--head", previous.1,
+                    ])
+                    .arg("--cache-dir")
+                    .arg(&primed),
+                "quest-changes (previous range)",
+            );
+            let cache = dir.join(format!("cache{size}"));
+            let warm_args = |cache: &Path| {
+                let mut args: Vec<std::ffi::OsString> =
+                    ["--format", "json", "--base", base, "--head", head]
+                        .map(Into::into)
+                        .to_vec();
+                args.push("--cache-dir".into());
+                args.push(cache.as_os_str().to_owned());
+                args
+            };
+            let restore = || {
+                std::fs::create_dir_all(&cache).unwrap();
+                std::fs::copy(
+                    primed.join("terraform-roots.json"),
+                    cache.join("terraform-roots.json"),
+                )
+                .unwrap();
+            };
+            restore();
+            let warm = checked(
+                env.command(bin, &repo).args(warm_args(&cache)),
+                "quest-changes (warm)",
+            );
+            assert_eq!(
+                warm.stdout, quest.stdout,
+                "{label}: a warm cache routes byte for byte as a cold run"
+            );
+            let mut cold_times = Vec::with_capacity(runs);
+            let mut warm_times = Vec::with_capacity(runs);
             let mut git_times = Vec::with_capacity(runs);
             for _ in 0..runs {
-                quest_times.push(timed(env.command(bin, &repo).args(quest_args)));
+                cold_times.push(timed(env.command(bin, &repo).args(cold_args)));
+                restore();
+                warm_times.push(timed(env.command(bin, &repo).args(warm_args(&cache))));
                 git_times.push(timed(env.command(Path::new("git"), &repo).args(git_args)));
             }
-            let (quest_time, git_time) = (median(quest_times), median(git_times));
-            let ok = target.is_none_or(|max| quest_time <= max);
+            let (cold_time, warm_time, git_time) =
+                (median(cold_times), median(warm_times), median(git_times));
+            let ok = target.is_none_or(|max| warm_time <= max);
             all_ok &= ok;
             let target = target.map_or(String::new(), |max| {
                 format!(
@@ -478,15 +543,16 @@ pub(super) fn run(env: &Env, bin: &Path, dir: &Path, runs: usize) -> (String, bo
                 )
             });
             let line = format!(
-                "{:>6} {:>7} {:<26} {:>8} {:>8} {:>12} {:>12} {:>7} {:>10}",
+                "{:>6} {:>7} {:<26} {:>8} {:>8} {:>10} {:>10} {:>9} {:>7} {:>10}",
                 shape.roots,
                 tf,
                 label,
                 changes,
                 changed,
-                ms(quest_time),
+                ms(cold_time),
+                ms(warm_time),
                 ms(git_time),
-                format!("{:.1}", quest_time.as_secs_f64() / git_time.as_secs_f64()),
+                format!("{:.1}", warm_time.as_secs_f64() / git_time.as_secs_f64()),
                 target
             );
             println!("{line}");

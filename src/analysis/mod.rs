@@ -4,11 +4,13 @@
 //!
 //! `build_context` (with `build_links` and the Dockerfile and `.dockerignore` readers in
 //! `docker/`) answers for images; `module_graph` for Terraform roots; `layout` finds the targets
-//! a repository's layout suggests, for `config init` and for a repository without a file.
+//! a repository's layout suggests, for `config init` and for a repository without a file;
+//! `root_cache` keeps roots' results between runs.
 
 pub(crate) mod build_context;
 pub(crate) mod build_links;
 pub(crate) mod docker;
 pub(crate) mod layout;
 pub(crate) mod module_graph;
+pub(crate) mod root_cache;
 pub(crate) mod snapshot;

@@ -17,7 +17,7 @@ use git2::{ObjectType, Repository, Tree};
 use crate::error::{Error, Result};
 
 /// What a directory entry is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EntryKind {
     File,
     Dir,
@@ -243,17 +243,21 @@ impl GitSnapshot<'_> {
     }
 }
 
-/// One question asked of a snapshot, as [`Recorder`] keeps it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// One question asked of a snapshot, as [`Recorder`] keeps it (and the analysis cache, between
+/// runs, with the answer [`GitSnapshot::answer`] gives).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub(crate) enum Question {
+    #[serde(rename = "r")]
     Read(String),
+    #[serde(rename = "l")]
     List(String),
+    #[serde(rename = "k")]
     KindOf(String, String),
 }
 
 /// A snapshot that keeps every question asked of it, so that another tree can be asked whether
-/// it gives the same answers ([`GitSnapshot::answers_alike`]): an analysis that reads only
-/// through a snapshot gives the same result from two trees that answer its questions alike.
+/// it gives the same answers ([`GitSnapshot::answer`]): an analysis that reads only through a
+/// snapshot gives the same result from two trees that answer its questions alike.
 pub(crate) struct Recorder<'s> {
     inner: &'s dyn Snapshot,
     asked: RefCell<HashSet<Question>>,
@@ -305,37 +309,81 @@ impl Snapshot for Recorder<'_> {
 }
 
 impl GitSnapshot<'_> {
-    /// Whether `other` answers every one of `questions` as this tree does, told from object
-    /// ids without reading a file: the same blob id is the same contents, the same tree id the
-    /// same listing. `false` may be a false alarm (two ids, same answer), never a miss.
-    pub(crate) fn answers_alike(
+    /// The id of the whole tree.
+    pub(crate) fn id(&self) -> git2::Oid {
+        self.root.id()
+    }
+
+    /// What stands for this tree's answer to `question`, told from object ids without reading
+    /// a file: the blob a read returns, the folder a listing lists, the kind of an entry. Two
+    /// trees that give the same [`Answer`] answer alike.
+    pub(crate) fn answer(&self, question: &Question) -> Result<Answer> {
+        Ok(match question {
+            Question::Read(path) => match self.entry(path)? {
+                Some((id, Some(ObjectType::Blob), _)) => Answer::Object(id),
+                _ => Answer::Nothing,
+            },
+            Question::List(dir) => match self.subtree(dir)? {
+                Some(tree) => Answer::Object(tree.id()),
+                None => Answer::Nothing,
+            },
+            Question::KindOf(dir, name) => match self.kind_of(dir, name)? {
+                Some(kind) => Answer::Kind(kind),
+                None => Answer::Nothing,
+            },
+        })
+    }
+}
+
+/// A tree's answer to a [`Question`], as [`GitSnapshot::answer`] tells it. Kept between runs as
+/// a short string: `-` for nothing, an object id in hex, or `f`, `d`, `l`, `s` for a kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Answer {
+    Nothing,
+    Object(git2::Oid),
+    Kind(EntryKind),
+}
+
+impl serde::Serialize for Answer {
+    fn serialize<S: serde::Serializer>(
         &self,
-        other: &GitSnapshot<'_>,
-        questions: &[Question],
-    ) -> Result<bool> {
-        for question in questions {
-            let alike = match question {
-                Question::Read(path) => {
-                    let id = |tree: &GitSnapshot<'_>| -> Result<Option<(git2::Oid, Option<ObjectType>)>> {
-                        Ok(tree.entry(path)?.map(|(id, kind, _)| (id, kind)))
-                    };
-                    id(self)? == id(other)?
-                }
-                Question::List(dir) => {
-                    let id = |tree: &GitSnapshot<'_>| -> Result<Option<git2::Oid>> {
-                        Ok(tree.subtree(dir)?.map(|t| t.id()))
-                    };
-                    id(self)? == id(other)?
-                }
-                Question::KindOf(dir, name) => {
-                    self.kind_of(dir, name)? == other.kind_of(dir, name)?
-                }
-            };
-            if !alike {
-                return Ok(false);
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            Answer::Nothing => serializer.serialize_str("-"),
+            Answer::Object(id) => serializer.collect_str(id),
+            Answer::Kind(kind) => serializer.serialize_str(match kind {
+                EntryKind::File => "f",
+                EntryKind::Dir => "d",
+                EntryKind::Symlink => "l",
+                EntryKind::Submodule => "s",
+            }),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Answer {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Answer, D::Error> {
+        struct Text;
+        impl serde::de::Visitor<'_> for Text {
+            type Value = Answer;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("`-`, an object id or an entry kind")
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> std::result::Result<Answer, E> {
+                Ok(match text {
+                    "-" => Answer::Nothing,
+                    "f" => Answer::Kind(EntryKind::File),
+                    "d" => Answer::Kind(EntryKind::Dir),
+                    "l" => Answer::Kind(EntryKind::Symlink),
+                    "s" => Answer::Kind(EntryKind::Submodule),
+                    hex => Answer::Object(git2::Oid::from_str(hex).map_err(E::custom)?),
+                })
             }
         }
-        Ok(true)
+        deserializer.deserialize_str(Text)
     }
 }
 
@@ -570,7 +618,11 @@ mod tests {
             GitSnapshot::of_commit(&repo, base).unwrap(),
             GitSnapshot::of_commit(&repo, head).unwrap(),
         );
-        let asked = |questions: &[Question]| head.answers_alike(&base, questions).unwrap();
+        let asked = |questions: &[Question]| {
+            questions
+                .iter()
+                .all(|q| head.answer(q).unwrap() == base.answer(q).unwrap())
+        };
         let recorder = Recorder::new(&head);
         recorder.read("r/main.tf").unwrap();
         recorder.list("r").unwrap();

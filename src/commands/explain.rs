@@ -27,12 +27,14 @@ pub(super) fn run(
         } else {
             None
         };
+        let mut cache = super::root_cache(settings, &repo);
         let router = report::router(
             &repo,
             &config,
             report.range.head,
             report.range.base,
             worktree,
+            &mut cache,
             &mut Vec::new(),
         )?;
         let subjects: Vec<(RepoPath, Side)> = report
@@ -49,7 +51,10 @@ pub(super) fn run(
             return Err(Error::EmptyRepository);
         }
         let head = crate::git::commit_of(&repo, settings.head.as_deref(), "head")?;
-        let router = report::router(&repo, &config, head, None, None, &mut notes)?;
+        let mut cache = super::root_cache(settings, &repo);
+        let router = report::router(&repo, &config, head, None, None, &mut cache, &mut notes)?;
+        cache.save();
+        super::cache_notes(settings, &cache);
         let subjects = paths
             .iter()
             .map(|p| (RepoPath::new(os_bytes(p)), Side::Head))

@@ -16,8 +16,9 @@ use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 
 use crate::analysis::layout;
+use crate::analysis::root_cache::RootCache;
 use crate::analysis::snapshot::{GitSnapshot, Snapshot};
-use crate::cli::{Action, ColorChoice, Settings, Since};
+use crate::cli::{Action, CacheDir, ColorChoice, Settings, Since};
 use crate::config::Config;
 use crate::detect::range::{Environment, Request};
 use crate::detect::report::{self, Report};
@@ -76,18 +77,31 @@ fn detect_range(settings: &Settings, env: &Environment) -> Result<(Config, Repor
         env: env.clone(),
     };
     let mut notes = Vec::new();
-    let report = report::detect(&repo, &config, &request, settings.uncommitted, &mut notes)
-        .and_then(|mut report| {
-            if settings.since == Since::Deployed && !report.range.uncertain {
-                let bases =
-                    deployed_bases(settings, env, &repo, &config, &request, &report, &mut notes)?;
-                report::apply_deployed(&repo, &config, &mut report, bases, &mut notes)?;
-            }
-            Ok(report)
-        });
+    let mut cache = root_cache(settings, &repo);
+    let report = report::detect_with(
+        &repo,
+        &config,
+        &request,
+        settings.uncommitted,
+        &mut cache,
+        &mut notes,
+    )
+    .and_then(|mut report| {
+        if settings.since == Since::Deployed && !report.range.uncertain {
+            let bases =
+                deployed_bases(settings, env, &repo, &config, &request, &report, &mut notes)?;
+            report::apply_deployed(&repo, &config, &mut report, bases, &mut cache, &mut notes)?;
+        }
+        Ok(report)
+    });
+    cache.save();
     for note in &notes {
         eprintln!("note: {}", crate::text::one_line(note));
     }
+    cache_notes(settings, &cache);
+    // Its entries are kept until the process ends: freeing the results of thousands of roots
+    // one allocation at a time would cost more than the run saved by reading them.
+    std::mem::forget(cache);
     let report = report?;
     if report.range.uncertain {
         if settings.strict {
@@ -99,6 +113,31 @@ fn detect_range(settings: &Settings, env: &Environment) -> Result<(Config, Repor
         );
     }
     Ok((config, report))
+}
+
+/// The analysis cache `settings` name: `--cache-dir`, else `quest-changes/analysis-cache` in
+/// the repository's git directory (shared by its worktrees), else none.
+fn root_cache(settings: &Settings, repo: &git2::Repository) -> RootCache {
+    match &settings.cache {
+        CacheDir::Off => RootCache::in_memory(),
+        CacheDir::At(dir) => RootCache::open(dir),
+        CacheDir::Default => RootCache::open(
+            &repo
+                .commondir()
+                .join("quest-changes")
+                .join("analysis-cache"),
+        ),
+    }
+}
+
+/// The cache's notes, with `--verbose` only: a cache that does not work costs time, never a
+/// result.
+fn cache_notes(settings: &Settings, cache: &RootCache) {
+    if settings.verbose {
+        for note in cache.notes() {
+            eprintln!("note: {}", crate::text::one_line(note));
+        }
+    }
 }
 
 /// `--since deployed`: for each target with a deployment, the commit it runs now

@@ -12,7 +12,7 @@ use std::path::Path;
 use git2::Repository;
 
 use crate::analysis::build_context::ImageInputs;
-use crate::analysis::module_graph::RootDependencies;
+use crate::analysis::root_cache::RootCache;
 use crate::analysis::snapshot::{EntryKind, GitSnapshot, Recorder, Snapshot};
 use crate::config::{Config, TargetSettings};
 use crate::detect::diff::{self, Change, Diff, HeadTree};
@@ -53,9 +53,22 @@ pub fn detect(
     uncommitted: bool,
     notes: &mut Vec<String>,
 ) -> Result<Report> {
+    let mut cache = RootCache::in_memory();
+    detect_with(repo, config, request, uncommitted, &mut cache, notes)
+}
+
+/// [`detect`], reusing (and filling) the analysis results of `cache`.
+pub(crate) fn detect_with(
+    repo: &Repository,
+    config: &Config,
+    request: &Request,
+    uncommitted: bool,
+    cache: &mut RootCache,
+    notes: &mut Vec<String>,
+) -> Result<Report> {
     let range = range::resolve(repo, request, notes)?;
     let worktree = if uncommitted { repo.workdir() } else { None };
-    let router = router(repo, config, range.head, range.base, worktree, notes)?;
+    let router = router(repo, config, range.head, range.base, worktree, cache, notes)?;
     let diff = if range.uncertain && !uncommitted {
         Diff::default()
     } else if uncommitted {
@@ -111,11 +124,12 @@ pub enum Deployed {
 /// Re-routes each target in `bases` over its own range, `<deployed commit>..head`, instead of
 /// the pushed range. A target whose deployed commit is unknown is changed: its deployment
 /// must not be skipped on a guess.
-pub fn apply_deployed(
+pub(crate) fn apply_deployed(
     repo: &Repository,
     config: &Config,
     report: &mut Report,
     bases: Vec<(String, Deployed)>,
+    cache: &mut RootCache,
     notes: &mut Vec<String>,
 ) -> Result<()> {
     let head = report.range.head;
@@ -138,7 +152,7 @@ pub fn apply_deployed(
             }
             Deployed::Commit(base, reason) => {
                 if let std::collections::hash_map::Entry::Vacant(slot) = routed.entry(base) {
-                    let router = router(repo, config, head, Some(base), None, notes)?;
+                    let router = router(repo, config, head, Some(base), None, cache, notes)?;
                     let changes = if base == head {
                         Vec::new()
                     } else {
@@ -172,13 +186,15 @@ pub fn apply_deployed(
 /// a `build` section read from the `head` and `base` commits. Warnings go to `notes`. A root,
 /// build context or Dockerfile that the configuration names and that is in neither commit (nor
 /// in `worktree`, the working tree of `--uncommitted`) is a configuration error: a typo must
-/// not route nothing.
-pub fn router(
+/// not route nothing. A root whose result `cache` holds for the same answers is not analysed
+/// again.
+pub(crate) fn router(
     repo: &Repository,
     config: &Config,
     head: git2::Oid,
     base: Option<git2::Oid>,
     worktree: Option<&Path>,
+    cache: &mut RootCache,
     notes: &mut Vec<String>,
 ) -> Result<Router> {
     let mut router = Router::new(config)?;
@@ -216,25 +232,37 @@ pub fn router(
             deploy,
         } = &target.settings
         {
-            let mut read = |tree: &dyn Snapshot| -> Result<RootDependencies> {
-                crate::analysis::module_graph::analyze_with(
-                    tree,
+            let var_files = &deploy.var_files;
+            // The analysis reads only through the snapshot: a tree that answers every question
+            // an earlier analysis asked (of this run, or of an earlier one through the cache)
+            // as that tree did gets that result, and need not be walked. So the base of most
+            // roots, in most ranges, is the head's result, and a warm cache spares the head too.
+            let mut analyse = |tree: &GitSnapshot<'_>, cache: &mut RootCache| {
+                let recorder = Recorder::new(tree);
+                let deps = crate::analysis::module_graph::analyze_with(
+                    &recorder,
                     root,
-                    &deploy.var_files,
+                    var_files,
                     &mut parsed,
-                )
+                )?;
+                cache.insert(root, var_files, recorder.questions(), tree, deps)
             };
-            // The analysis reads only through the snapshot: when the base answers every
-            // question the head analysis asked as the head does (most roots, in most ranges),
-            // its result is the head's, and the base need not be walked again.
-            let recorder = Recorder::new(&head_tree);
-            let head_deps = read(&recorder)?;
+            let head_entry = match cache.find(root, var_files, &head_tree)? {
+                Some(hit) => hit,
+                None => analyse(&head_tree, cache)?,
+            };
+            let head_deps = cache.deps(head_entry);
+            // `None`: the base's result is the head's (or there is no base).
             let base_deps = match &base_tree {
                 None => None,
-                Some(base) if head_tree.answers_alike(base, &recorder.questions())? => {
-                    Some(head_deps.clone())
+                Some(base) if cache.alike(head_entry, base)? => None,
+                Some(base) => {
+                    let entry = match cache.find(root, var_files, base)? {
+                        Some(hit) => hit,
+                        None => analyse(base, cache)?,
+                    };
+                    Some(cache.deps(entry))
                 }
-                Some(base) => Some(read(base)?),
             };
             for warning in head_deps
                 .warnings

@@ -14,6 +14,7 @@
 
 use std::cell::OnceCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use globset::{Candidate, Glob, GlobMatcher, GlobSet, GlobSetBuilder};
 use indexmap::IndexMap;
@@ -34,6 +35,8 @@ pub struct Router {
     by_component: HashMap<Vec<u8>, Group>,
     /// The globs that may match under any first component.
     anywhere: Group,
+    /// Target name -> its position in `targets` (thousands of roots are set one by one).
+    positions: HashMap<String, usize>,
 }
 
 /// Globs compiled together on first use, each with its (target index, rule index).
@@ -114,11 +117,13 @@ struct RoutedTarget {
     root: Option<RootPair>,
 }
 
-/// A Terraform target's root dependencies in the head commit and, when there is one, the base.
+/// A Terraform target's root dependencies in the head commit and, when it differs, the base
+/// (`None`: no base commit, or the same dependencies as the head). Shared with the analysis
+/// cache, which hands out the same result to every tree that answers alike.
 #[derive(Debug, Clone)]
 pub struct RootPair {
-    pub head: RootDependencies,
-    pub base: Option<RootDependencies>,
+    pub head: Rc<RootDependencies>,
+    pub base: Option<Rc<RootDependencies>>,
 }
 
 /// A target's image inputs in the head commit and, when there is one, the base commit.
@@ -212,24 +217,30 @@ impl Router {
                 root: None,
             });
         }
+        let positions = targets
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.name.clone(), i))
+            .collect();
         Ok(Router {
             targets,
             by_component,
             anywhere,
+            positions,
         })
     }
 
     /// Sets the image inputs of a target (an `ecs-service` target with a `build` section).
     pub fn set_image(&mut self, target: &str, image: ImagePair) {
-        if let Some(t) = self.targets.iter_mut().find(|t| t.name == target) {
-            t.image = Some(image);
+        if let Some(&i) = self.positions.get(target) {
+            self.targets[i].image = Some(image);
         }
     }
 
     /// Sets the root dependencies of a target (a `terraform` target with a `root`).
     pub fn set_root(&mut self, target: &str, root: RootPair) {
-        if let Some(t) = self.targets.iter_mut().find(|t| t.name == target) {
-            t.root = Some(root);
+        if let Some(&i) = self.positions.get(target) {
+            self.targets[i].root = Some(root);
         }
     }
 

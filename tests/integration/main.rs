@@ -4,6 +4,7 @@
 // Tests fail loudly by design: a panic with a message is the assertion.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod analysis_cache;
 mod build_context;
 mod build_links;
 mod build_target;

@@ -7,8 +7,10 @@
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 /// One hop on the way from the root to a dependency: a module call, a file read or a link.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Hop {
     /// `module "<name>"` at `file:line`, whose local `source` is the next directory inward.
     Module {
@@ -42,7 +44,7 @@ impl fmt::Display for Hop {
 
 /// The hops from a dependency out to the root, innermost first. Empty for the root's own
 /// files, which depend on nothing but being in the root.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Chain {
     pub steps: Vec<Hop>,
 }

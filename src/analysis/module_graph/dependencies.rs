@@ -15,20 +15,21 @@
 //! Terraform's output, not its input. This file must not read a snapshot or parse anything.
 
 use globset::{GlobBuilder, GlobMatcher};
+use serde::{Deserialize, Serialize};
 
 use super::chain::Chain;
 use super::repo_path::{parent, strip_dir};
 use super::warning::Warning;
 
 /// A module directory: the root itself (empty chain) or a local module it reaches.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ModuleDir {
     pub dir: String,
     pub chain: Chain,
 }
 
 /// One file read by `file()`, `templatefile()` and the like, with a fully literal path.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FileInput {
     pub path: String,
     pub chain: Chain,
@@ -36,7 +37,11 @@ pub struct FileInput {
 
 /// Files under `dir` that match `glob` (`fileset()`, or `**` for a path whose end is not a
 /// literal, `"${path.module}/env/${var.env}.json"`).
-#[derive(Debug, Clone)]
+///
+/// Kept between runs (the analysis cache) as its folder, pattern and chain; the matcher is
+/// built again from the pattern.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(into = "PatternData", from = "PatternData")]
 pub struct FilePattern {
     pub dir: String,
     pub glob: String,
@@ -70,9 +75,33 @@ impl FilePattern {
     }
 }
 
+/// What a [`FilePattern`] is kept as.
+#[derive(Serialize, Deserialize)]
+struct PatternData {
+    dir: String,
+    glob: String,
+    chain: Chain,
+}
+
+impl From<FilePattern> for PatternData {
+    fn from(p: FilePattern) -> PatternData {
+        PatternData {
+            dir: p.dir,
+            glob: p.glob,
+            chain: p.chain,
+        }
+    }
+}
+
+impl From<PatternData> for FilePattern {
+    fn from(p: PatternData) -> FilePattern {
+        FilePattern::new(p.dir, p.glob, p.chain)
+    }
+}
+
 /// A folder the root counts as changed whenever anything under it changes, because the
 /// analysis could not follow something there.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Fallback {
     pub dir: String,
     pub reason: Warning,
@@ -80,7 +109,7 @@ pub struct Fallback {
 }
 
 /// Everything one Terraform root depends on.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct RootDependencies {
     /// The root directory as a repository path (`""` for the top of the repository).
     pub root: String,
