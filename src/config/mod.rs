@@ -28,7 +28,7 @@ pub use file::{
     TerraformTargetFile,
 };
 pub use show::{json_schema, to_json, to_yaml};
-pub use validate::{Config, Target, TargetSettings};
+pub use validate::{Analysis, Config, Target, TargetSettings};
 
 /// The file names looked for at the repository root, in order.
 pub const CANDIDATES: [&str; 2] = [".quest-changes.yml", ".quest-changes.yaml"];

@@ -98,6 +98,54 @@ pub enum TargetSettings {
     Custom,
 }
 
+/// What routing reads, besides a target's patterns, to judge a path: the analysis its kind and
+/// settings call for. Detection asks this instead of matching on the kind.
+#[derive(Debug, Clone, Copy)]
+pub enum Analysis<'a> {
+    /// What an image build reads (an `ecs-service` target with a `build` section).
+    Build {
+        context: &'a str,
+        dockerfile: &'a str,
+        build_args: &'a std::collections::BTreeMap<String, String>,
+        build_target: Option<&'a str>,
+    },
+    /// What a Terraform root loads (a `terraform` target that names its `root`).
+    Root {
+        root: &'a str,
+        var_files: &'a [String],
+    },
+}
+
+impl TargetSettings {
+    /// The analysis routing needs for this target, if any.
+    pub fn analysis(&self) -> Option<Analysis<'_>> {
+        match self {
+            TargetSettings::EcsService {
+                context,
+                dockerfile,
+                analyze_build: true,
+                build_args,
+                build_target,
+                ..
+            } => Some(Analysis::Build {
+                context,
+                dockerfile,
+                build_args,
+                build_target: build_target.as_deref(),
+            }),
+            TargetSettings::Terraform {
+                root,
+                analyze_root: true,
+                deploy,
+            } => Some(Analysis::Root {
+                root,
+                var_files: &deploy.var_files,
+            }),
+            _ => None,
+        }
+    }
+}
+
 pub(super) fn validate(file: ConfigFile, source: &Path) -> Result<Config, Error> {
     let fail = |message: String| Error::Config {
         file: source.to_owned(),

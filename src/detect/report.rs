@@ -14,7 +14,7 @@ use git2::Repository;
 use crate::analysis::build_context::ImageInputs;
 use crate::analysis::root_cache::RootCache;
 use crate::analysis::snapshot::{EntryKind, GitSnapshot, Recorder, Snapshot};
-use crate::config::{Config, TargetSettings};
+use crate::config::{Analysis, Config};
 use crate::detect::diff::{self, Change, Diff, HeadTree};
 use crate::detect::range::{self, Range, Request};
 use crate::detect::rename::LimitHit;
@@ -198,18 +198,10 @@ pub(crate) fn router(
     notes: &mut Vec<String>,
 ) -> Result<Router> {
     let mut router = Router::new(config)?;
-    let analyzes = config.targets.values().any(|t| {
-        matches!(
-            t.settings,
-            TargetSettings::Terraform {
-                analyze_root: true,
-                ..
-            } | TargetSettings::EcsService {
-                analyze_build: true,
-                ..
-            }
-        )
-    });
+    let analyzes = config
+        .targets
+        .values()
+        .any(|t| t.settings.analysis().is_some());
     if !analyzes {
         return Ok(router);
     }
@@ -226,13 +218,8 @@ pub(crate) fn router(
     check_named_paths(config, &commits, worktree, notes)?;
     let mut parsed = crate::analysis::module_graph::ParseCache::default();
     for (name, target) in &config.targets {
-        if let TargetSettings::Terraform {
-            root,
-            analyze_root: true,
-            deploy,
-        } = &target.settings
-        {
-            let var_files = &deploy.var_files;
+        let analysis = target.settings.analysis();
+        if let Some(Analysis::Root { root, var_files }) = analysis {
             // The analysis reads only through the snapshot: a tree that answers every question
             // an earlier analysis asked (of this run, or of an earlier one through the cache)
             // as that tree did gets that result, and need not be walked. So the base of most
@@ -280,25 +267,17 @@ pub(crate) fn router(
             );
             continue;
         }
-        let TargetSettings::EcsService {
+        let Some(Analysis::Build {
             context,
             dockerfile,
-            analyze_build: true,
             build_args,
             build_target,
-            ..
-        } = &target.settings
+        }) = analysis
         else {
             continue;
         };
         let read = |tree: &GitSnapshot| {
-            ImageInputs::read(
-                tree,
-                context,
-                dockerfile,
-                build_args,
-                build_target.as_deref(),
-            )
+            ImageInputs::read(tree, context, dockerfile, build_args, build_target)
         };
         let head = read(&head_tree)?;
         let base = base_tree.as_ref().map(read).transpose()?;
@@ -366,18 +345,15 @@ fn check_named_paths(
     let mut named: Vec<(String, &str, bool)> = Vec::new();
     for (name, target) in &config.targets {
         let written = config.file.targets.get(name);
-        match &target.settings {
-            TargetSettings::Terraform {
-                root,
-                analyze_root: true,
-                ..
-            } => named.push((format!("targets.{name}.root"), root, true)),
-            TargetSettings::EcsService {
+        match target.settings.analysis() {
+            Some(Analysis::Root { root, .. }) => {
+                named.push((format!("targets.{name}.root"), root, true));
+            }
+            Some(Analysis::Build {
                 context,
                 dockerfile,
-                analyze_build: true,
                 ..
-            } => {
+            }) => {
                 let build = written.and_then(|t| t.build());
                 // The key the user wrote; a context taken from the Dockerfile's folder is the
                 // Dockerfile's typo.
@@ -393,7 +369,7 @@ fn check_named_paths(
                     false,
                 ));
             }
-            _ => {}
+            None => {}
         }
     }
     let work = worktree.map(crate::analysis::snapshot::FsSnapshot::new);
