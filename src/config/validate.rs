@@ -708,6 +708,17 @@ mod tests {
         }
     }
 
+    /// Each configuration fails to load with a message that contains its expected text.
+    fn assert_each_error(cases: &[(String, &str)]) {
+        for (yaml, expected) in cases {
+            let got = error(yaml);
+            assert!(
+                got.contains(expected),
+                "{yaml}\n  expected: {expected}\n  got:      {got}"
+            );
+        }
+    }
+
     /// One target `s` of `kind` with the given extra keys (flow style, on one line).
     fn target(kind: &str, keys: &str) -> String {
         format!("version: 1\ntargets:\n  s: {{kind: {kind}, paths: [a]{keys}}}\n")
@@ -781,13 +792,7 @@ mod tests {
             (terraform(", apply_on: [main, \"-x\"]"), "targets.s.apply_on[1]: `-x` is not a valid branch name"),
             (terraform(", binary: \"\""), "targets.s.binary: `` must be a non-empty name without spaces"),
         ];
-        for (yaml, expected) in cases {
-            let got = error(&yaml);
-            assert!(
-                got.contains(expected),
-                "{yaml}\n  expected: {expected}\n  got:      {got}"
-            );
-        }
+        assert_each_error(&cases);
     }
 
     #[test]
@@ -963,13 +968,7 @@ mod tests {
             (with_environments("  s: {kind: custom, paths: [a], environments: {dev: {}}}\n"), "targets.s: `custom` targets take only `kind` and `paths`"),
             (with_environments("  s: {kind: ecs-service, paths: [a], environments: {dev: {image: {repository: r}}}}\n"), "unknown field `image`, expected one of `ecs`, `root`, `state`, `var_files`"),
         ];
-        for (yaml, expected) in cases {
-            let got = error(&yaml);
-            assert!(
-                got.contains(expected),
-                "{yaml}\n  expected: {expected}\n  got:      {got}"
-            );
-        }
+        assert_each_error(&cases);
     }
 
     #[test]
