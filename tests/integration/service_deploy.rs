@@ -155,12 +155,17 @@ impl World {
 
     /// The service's task definition and the image of its container `quest`.
     fn running(&self) -> (String, String) {
+        self.running_in("quest", "quest")
+    }
+
+    /// Service `name`'s task definition in `cluster` and the image of its first container.
+    fn running_in(&self, cluster: &str, name: &str) -> (String, String) {
         let ecs = aws_sdk_ecs::Client::new(&self.config);
         self.runtime.block_on(async {
             let services = ecs
                 .describe_services()
-                .cluster("quest")
-                .services("quest")
+                .cluster(cluster)
+                .services(name)
                 .send()
                 .await
                 .unwrap();
@@ -452,33 +457,6 @@ fn a_deploy_to_dev_rolls_out_devs_service_and_leaves_prods_alone() {
     world.repo.write("app/server.js", "console.log('v2')\n");
     let head = world.repo.commit("v2");
 
-    let service = |cluster: &str, name: &str| -> (String, String) {
-        world.runtime.block_on(async {
-            let services = ecs
-                .describe_services()
-                .cluster(cluster)
-                .services(name)
-                .send()
-                .await
-                .unwrap();
-            let arn = services.services()[0].task_definition().unwrap().to_owned();
-            let definition = ecs
-                .describe_task_definition()
-                .task_definition(&arn)
-                .send()
-                .await
-                .unwrap();
-            let image = definition
-                .task_definition()
-                .unwrap()
-                .container_definitions()[0]
-                .image()
-                .unwrap()
-                .to_owned();
-            (arn.rsplit('/').next().unwrap().to_owned(), image)
-        })
-    };
-
     // The dry runs name each environment's service.
     let dry = |env: &str, branch: &str| {
         world
@@ -536,14 +514,14 @@ fn a_deploy_to_dev_rolls_out_devs_service_and_leaves_prods_alone() {
         .run();
     assert_eq!(run.code, 0, "{}", run.stderr);
     let digest = world.registry.digest(REPOSITORY, &head);
-    let (revision, image) = service("quest-dev", "quest-dev");
+    let (revision, image) = world.running_in("quest-dev", "quest-dev");
     assert_eq!(revision, "quest-dev:2");
     assert!(
         image.ends_with(&format!("/{REPOSITORY}@{digest}")),
         "{image}"
     );
     assert_eq!(
-        service("quest", "quest"),
+        world.running_in("quest", "quest"),
         ("quest:1".to_owned(), "old:1".to_owned()),
         "prod is left alone"
     );
