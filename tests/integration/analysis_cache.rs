@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::support::{changed, Quest, Repo};
+use crate::support::{changed, Repo, Run};
 
 const CONFIG: &str = "version: 1\ntargets:\n  prod:\n    kind: terraform\n    root: envs/prod\n    var_files: [prod.tfvars]\n  dev:\n    kind: terraform\n    root: envs/dev\n";
 
@@ -34,12 +34,16 @@ fn roots() -> Repo {
 
 /// The JSON of `--base base --head head`, with the given cache flags.
 fn route(repo: &Repo, base: &str, head: &str, cache: &[&str]) -> String {
+    route_run(repo, base, head, cache).stdout
+}
+
+/// `quest-changes --format json` on `base..head` with `extra` flags, which must succeed.
+fn route_run(repo: &Repo, base: &str, head: &str, extra: &[&str]) -> Run {
     repo.quest()
         .args(["--format", "json", "--base", base, "--head", head])
-        .args(cache)
+        .args(extra)
         .run()
         .ok()
-        .stdout
 }
 
 fn cache_dir(repo: &Repo) -> String {
@@ -129,20 +133,8 @@ fn a_corrupt_cache_is_ignored_and_replaced() {
         ),
     ] {
         std::fs::write(&file, garbage).unwrap();
-        let run = repo
-            .quest()
-            .args([
-                "--format",
-                "json",
-                "--base",
-                &base,
-                "--head",
-                &head,
-                "--verbose",
-            ])
-            .args(["--cache-dir", &dir.display().to_string()])
-            .run()
-            .ok();
+        let dir = dir.display().to_string();
+        let run = route_run(&repo, &base, &head, &["--verbose", "--cache-dir", &dir]);
         assert_eq!(run.stdout, cold);
         assert!(
             run.stderr.contains("note: analysis cache: ignored"),
@@ -210,20 +202,7 @@ fn an_unwritable_cache_is_no_error() {
     std::fs::write(&blocker, "not a folder\n").unwrap();
     let dir = blocker.join("cache").display().to_string();
     let cold = route(&repo, &base, &head, &["--no-cache"]);
-    let run = Quest::new()
-        .cwd(&repo.path)
-        .args([
-            "--format",
-            "json",
-            "--base",
-            &base,
-            "--head",
-            &head,
-            "--verbose",
-        ])
-        .args(["--cache-dir", &dir])
-        .run()
-        .ok();
+    let run = route_run(&repo, &base, &head, &["--verbose", "--cache-dir", &dir]);
     assert_eq!(run.stdout, cold);
     assert!(
         run.stderr.contains("note: analysis cache: failed to write"),
