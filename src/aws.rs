@@ -35,6 +35,64 @@ impl Aws {
         }
     }
 
+    /// Loads the standard chain and, given `role`, assumes that role from the chain's
+    /// credentials (STS `AssumeRole`, session `quest-changes-<environment>`), which every client
+    /// then uses (renewed before they expire). The role is assumed at once: a role the job may
+    /// not assume fails here, in one sentence, before anything is built or changed.
+    pub async fn load_as(region: Option<&str>, role: Option<&AssumedRole<'_>>) -> Result<Aws> {
+        let base = Aws::load(region).await;
+        let Some(role) = role else {
+            return Ok(base);
+        };
+        let provider = aws_config::sts::AssumeRoleProvider::builder(role.arn)
+            .session_name(session_name(role.environment))
+            .configure(&base.config)
+            .build()
+            .await;
+        use aws_sdk_s3::config::ProvideCredentials as _;
+        provider
+            .provide_credentials()
+            .await
+            .map_err(|e| Error::Aws {
+                action: format!(
+                    "assume role {} for environment `{}`",
+                    crate::text::one_line(role.arn),
+                    crate::text::one_line(role.environment)
+                ),
+                message: message(&e),
+            })?;
+        let config = base
+            .config
+            .into_builder()
+            .credentials_provider(aws_sdk_s3::config::SharedCredentialsProvider::new(provider))
+            .build();
+        Ok(Aws {
+            config,
+            calls: base.calls,
+        })
+    }
+
+    /// The credentials the clients use now, for a program that cannot assume the role itself
+    /// (Terraform, given them as `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and
+    /// `AWS_SESSION_TOKEN` in its environment only).
+    pub async fn credentials(&self) -> Result<aws_sdk_s3::config::Credentials> {
+        use aws_sdk_s3::config::ProvideCredentials as _;
+        let provider = self
+            .config
+            .credentials_provider()
+            .ok_or_else(|| Error::Aws {
+                action: "read the AWS credentials".into(),
+                message: "no credentials are configured".into(),
+            })?;
+        provider
+            .provide_credentials()
+            .await
+            .map_err(|e| Error::Aws {
+                action: "read the AWS credentials".into(),
+                message: message(&e),
+            })
+    }
+
     /// Wraps a configuration built elsewhere (a test's, pointed at its own server), with a
     /// fresh count.
     pub fn from_config(config: aws_config::SdkConfig) -> Aws {
@@ -85,6 +143,30 @@ impl Aws {
     pub fn calls(&self) -> usize {
         self.calls.load(Ordering::Relaxed)
     }
+}
+
+/// A role to assume for an environment.
+#[derive(Debug, Clone, Copy)]
+pub struct AssumedRole<'a> {
+    pub arn: &'a str,
+    /// The environment's name, in the session name (CloudTrail shows who deployed).
+    pub environment: &'a str,
+}
+
+/// `quest-changes-<environment>`, within STS's 64 characters of `[\w+=,.@-]`.
+fn session_name(environment: &str) -> String {
+    let mut name: String = format!("quest-changes-{environment}")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "+=,.@_-".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    name.truncate(64);
+    name
 }
 
 /// Counts each operation once, as it starts (before its retries, which are one call).

@@ -59,14 +59,18 @@ pub struct Invocation {
     prefix: Option<String>,
 }
 
-/// Everything but the stdin bytes, which may be a password: `{:?}` must never print it.
+/// Everything but the stdin bytes and the environment's values, which may be a password or a
+/// role's credentials: `{:?}` must never print them.
 impl std::fmt::Debug for Invocation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Invocation")
             .field("program", &self.program)
             .field("args", &self.args)
             .field("cwd", &self.cwd)
-            .field("envs", &self.envs)
+            .field(
+                "envs",
+                &self.envs.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+            )
             .field(
                 "stdin",
                 &self.stdin.as_ref().map(|b| format!("<{} bytes>", b.len())),

@@ -1,6 +1,6 @@
 //! The commands that act on targets through their engines: `deploy` (any kind, through
 //! `deploy::run`), and the commands of one kind each, which go straight to that engine's module
-//! (it checks the kind): `rollback` (ecs), `outputs` and `bootstrap` (terraform; `bootstrap`
+//! (it checks the kind): `rollback` and `promote` (ecs), `outputs` and `bootstrap` (terraform; `bootstrap`
 //! takes the configuration, as it may check every terraform target's bucket). What a kind does
 //! is its engine's.
 
@@ -51,6 +51,40 @@ pub(super) fn rollback(settings: &Settings, env: &Environment, target: &str) -> 
     deploy::ecs::rollback_command(&ctx)
 }
 
+/// `promote <target> --from A --to B`: the image A runs for the head commit, rolled out to B
+/// through the ECS engine. The configuration is read once and resolved for each environment.
+pub(super) fn promote(
+    settings: &Settings,
+    env: &Environment,
+    target: &str,
+    from: &str,
+    to: &str,
+) -> Result<()> {
+    let repo = crate::git::open(&settings.repo)?;
+    let config = load_config(settings, &repo)?;
+    let declared: Vec<&str> = config.environments.keys().map(String::as_str).collect();
+    if declared.is_empty() {
+        return Err(Error::Usage(
+            "promote moves an image between environments, and the configuration declares no `environments`".into(),
+        ));
+    }
+    for (flag, name) in [("--from", from), ("--to", to)] {
+        if !config.environments.contains_key(name) {
+            return Err(Error::Usage(format!(
+                "{flag}: no environment is named `{}` (the configuration declares: {})",
+                crate::text::one_line(name),
+                declared.join(", ")
+            )));
+        }
+    }
+    let source = config.for_environment(from)?;
+    let destination = config.for_environment(to)?;
+    let head = head_commit(&repo, settings.head.as_deref())?;
+    let from_ctx = context(settings, env, &repo, &source, target, head)?;
+    let to_ctx = context(settings, env, &repo, &destination, target, head)?;
+    deploy::ecs::promote_command(&from_ctx, &to_ctx)
+}
+
 /// `bootstrap [target]`: the state bucket a terraform target's backend needs.
 pub(super) fn bootstrap(settings: &Settings, target: Option<&str>, fix: bool) -> Result<()> {
     let repo = crate::git::open(&settings.repo)?;
@@ -69,20 +103,9 @@ pub(super) fn outputs(settings: &Settings, env: &Environment, target: &str) -> R
 }
 
 /// Once environments are declared, a command that acts on one needs `--env`: a target's own
-/// keys alone no longer say where it runs. And this build assumes no role yet: an environment
-/// whose credentials are a `role_arn` is refused rather than reached with the job's own.
+/// keys alone no longer say where it runs.
 fn require_environment(config: &Config, command: &str) -> Result<()> {
-    if let Some(environment) = &config.environment {
-        if environment.role_arn().is_some() {
-            return Err(Error::Config {
-                file: config.source.clone(),
-                location: None,
-                message: format!(
-                    "environments.{}.credentials.role_arn: this build does not assume roles yet; give the job the environment's credentials (a CircleCI context or GitHub environment with its OIDC role) and name it with `ci_context`",
-                    environment.name
-                ),
-            });
-        }
+    if config.environment.is_some() {
         return Ok(());
     }
     if config.environments.is_empty() {

@@ -71,6 +71,20 @@ impl<'a> Context<'a> {
         self.config.environment.as_ref().map(|e| e.region.as_str())
     }
 
+    /// The AWS configuration of this target's environment: its region (`region` overrides it,
+    /// as a state bucket's own does) and, when its credentials are a `role_arn`, that role
+    /// assumed from the job's credentials. Without `--env`, the standard chain as it is.
+    pub async fn aws(&self, region: Option<&str>) -> crate::Result<crate::aws::Aws> {
+        let environment = self.config.environment.as_ref();
+        let role = environment.and_then(|e| {
+            e.role_arn().map(|arn| crate::aws::AssumedRole {
+                arn,
+                environment: &e.name,
+            })
+        });
+        crate::aws::Aws::load_as(region.or(self.region()), role.as_ref()).await
+    }
+
     /// Where this target's engine reports (the one sink of `crate::deploy::progress`).
     pub fn progress(&self) -> crate::deploy::progress::Progress<'a> {
         crate::deploy::progress::Progress::console(self.target_name)

@@ -33,7 +33,7 @@ use crate::error::{Error, Result};
 use crate::output::comment::Detail;
 
 use fingerprint::SavedPlan;
-use terraform_cli::{EnvironmentRun, Failure, Planned, Terraform};
+use terraform_cli::{EnvironmentRun, Failure, Planned, RoleCredentials, Terraform};
 
 /// The `terraform` engine.
 #[derive(Debug)]
@@ -167,6 +167,7 @@ fn root<'a>(ctx: &Context<'a>) -> Result<Root<'a>> {
             environment: ctx.config.environment.as_ref().map(|e| EnvironmentRun {
                 name: e.name.clone(),
                 region: e.region.clone(),
+                credentials: None,
             }),
         },
     })
@@ -187,6 +188,26 @@ fn plan_dir(options: &Options, terraform: &Terraform) -> PathBuf {
         Some(environment) => dir.join(&environment.name),
         None => dir,
     }
+}
+
+/// Under an environment whose credentials are a `role_arn`, Terraform runs as that role: `aws`
+/// has assumed it, and its temporary credentials go into Terraform's environment.
+async fn give_role(ctx: &Context<'_>, root: &mut Root<'_>, aws: &Aws) -> Result<()> {
+    let assumes = ctx
+        .config
+        .environment
+        .as_ref()
+        .is_some_and(|e| e.role_arn().is_some());
+    let Some(environment) = root.terraform.environment.as_mut().filter(|_| assumes) else {
+        return Ok(());
+    };
+    let credentials = aws.credentials().await?;
+    environment.credentials = Some(RoleCredentials {
+        access_key_id: credentials.access_key_id().to_owned(),
+        secret_access_key: credentials.secret_access_key().to_owned(),
+        session_token: credentials.session_token().map(str::to_owned),
+    });
+    Ok(())
 }
 
 /// `deploy <target>` for a `terraform` target.
@@ -211,7 +232,9 @@ pub fn deploy(ctx: &Context<'_>, options: &Options) -> Result<()> {
         std::fs::create_dir_all(dir).map_err(Error::io("create the plan directory", dir))?;
     }
     let runtime = crate::aws::runtime()?;
-    let aws = runtime.block_on(Aws::load(Some(&root.state.region)));
+    let aws = runtime.block_on(ctx.aws(Some(&root.state.region)))?;
+    let mut root = root;
+    runtime.block_on(give_role(ctx, &mut root, &aws))?;
     let result = run(ctx, &root, &saved, &decision, options, &aws, &runtime);
     if ctx.verbose {
         ctx.progress().say(&format!("{} AWS calls", aws.calls()));
@@ -547,15 +570,16 @@ pub fn outputs_command(ctx: &Context<'_>) -> Result<String> {
 
 /// `outputs <target>`: `terraform output -json` of the root, as JSON text.
 pub fn outputs(ctx: &Context<'_>) -> Result<String> {
-    let root = root(ctx)?;
+    let mut root = root(ctx)?;
     ctx.require_workdir()?;
     root.terraform.check_version()?;
     let name = ctx.target_name;
+    let runtime = crate::aws::runtime()?;
+    let aws = runtime.block_on(ctx.aws(Some(&root.state.region)))?;
+    runtime.block_on(give_role(ctx, &mut root, &aws))?;
     let init = root.terraform.init(root.state)?;
     if let Err(failure) = init {
         if failure.lock_held {
-            let runtime = crate::aws::runtime()?;
-            let aws = runtime.block_on(Aws::load(Some(&root.state.region)));
             return Err(runtime.block_on(lock::held(&aws, name, root.state)));
         }
         return Err(Error::Tool {
@@ -585,7 +609,7 @@ pub fn state_outputs(
     let state = root.state;
     let runtime = crate::aws::runtime()?;
     let doc: Option<serde_json::Value> = runtime.block_on(async {
-        let aws = Aws::load(Some(&state.region)).await;
+        let aws = ctx.aws(Some(&state.region)).await?;
         s3::S3::new(&aws)
             .read_json(
                 &state.bucket,
@@ -626,7 +650,7 @@ pub fn deployed_commit(ctx: &Context<'_>) -> Result<Option<String>> {
     let root = root(ctx)?;
     let runtime = crate::aws::runtime()?;
     runtime.block_on(async {
-        let aws = Aws::load(Some(&root.state.region)).await;
+        let aws = ctx.aws(Some(&root.state.region)).await?;
         let found = marker::read(&aws, root.state).await?;
         Ok(found.map(|m| m.commit))
     })

@@ -41,6 +41,23 @@ pub struct EnvironmentRun {
     /// Given to Terraform as `AWS_REGION`: a provider without a region of its own works in
     /// the environment's.
     pub region: String,
+    /// The environment's assumed role (`credentials.role_arn`): its temporary credentials,
+    /// given to Terraform in its environment, never on its command line or in a file.
+    pub credentials: Option<RoleCredentials>,
+}
+
+/// An assumed role's temporary credentials. `{:?}` never prints them.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RoleCredentials {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub session_token: Option<String>,
+}
+
+impl std::fmt::Debug for RoleCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RoleCredentials(<redacted>)")
+    }
 }
 
 /// How a plan ended.
@@ -138,10 +155,24 @@ impl Terraform {
             .env("TF_IN_AUTOMATION", "1")
             .env("TF_INPUT", "0")
             .env("CHECKPOINT_DISABLE", "1");
-        match &self.environment {
-            Some(environment) => call
-                .env("AWS_REGION", &environment.region)
-                .env("AWS_DEFAULT_REGION", &environment.region),
+        let Some(environment) = &self.environment else {
+            return call;
+        };
+        let call = call
+            .env("AWS_REGION", &environment.region)
+            .env("AWS_DEFAULT_REGION", &environment.region);
+        match &environment.credentials {
+            // Credentials in the environment come first in the provider's chain, before the
+            // job's profile or web identity, which name the job's own account.
+            Some(role) => {
+                let call = call
+                    .env("AWS_ACCESS_KEY_ID", &role.access_key_id)
+                    .env("AWS_SECRET_ACCESS_KEY", &role.secret_access_key);
+                match &role.session_token {
+                    Some(token) => call.env("AWS_SESSION_TOKEN", token),
+                    None => call,
+                }
+            }
             None => call,
         }
     }
@@ -299,6 +330,7 @@ mod tests {
         terraform.environment = Some(EnvironmentRun {
             name: "prod".into(),
             region: "eu-west-1".into(),
+            credentials: None,
         });
         assert!(terraform
             .init_args(&state)
