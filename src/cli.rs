@@ -126,6 +126,19 @@ pub enum Command {
         /// The target name.
         target: String,
     },
+    /// Promote an `ecs-service` target's image from one environment to another: the exact
+    /// digest the source environment runs for the checked-out commit (or `--head`), never
+    /// rebuilt, re-checked by the scan gate, rolled out with watch and rollback.
+    Promote {
+        /// The target name.
+        target: String,
+        /// The environment that runs the commit now (for example `dev`).
+        #[arg(long, value_name = "ENV")]
+        from: String,
+        /// The environment to roll it out to (for example `prod`).
+        #[arg(long, value_name = "ENV")]
+        to: String,
+    },
     /// Create (or check) the S3 state bucket of the `terraform` targets.
     Bootstrap {
         /// Only this target's bucket. Default: every terraform target with a `state`.
@@ -263,9 +276,21 @@ pub enum Action {
     ConfigInit,
     Comment(CommentSettings),
     Deploy(DeploySettings),
-    Rollback { target: String },
-    Bootstrap { target: Option<String>, fix: bool },
-    Outputs { target: String },
+    Rollback {
+        target: String,
+    },
+    Promote {
+        target: String,
+        from: String,
+        to: String,
+    },
+    Bootstrap {
+        target: Option<String>,
+        fix: bool,
+    },
+    Outputs {
+        target: String,
+    },
 }
 
 /// What `deploy` needs besides detection, validated.
@@ -371,6 +396,20 @@ impl Cli {
                 })
             }
             (Some(Command::Rollback { target }), _) => Action::Rollback { target },
+            (Some(Command::Promote { target, from, to }), _) => {
+                if self.environment.is_some() {
+                    return Err(Error::Usage(
+                        "promote names its environments with --from and --to, so it cannot take --env (or QUEST_ENV)".into(),
+                    ));
+                }
+                if from == to {
+                    return Err(Error::Usage(format!(
+                        "promote needs two environments, and --from and --to both name `{}`",
+                        crate::text::one_line(&from)
+                    )));
+                }
+                Action::Promote { target, from, to }
+            }
             (Some(Command::Bootstrap { target, fix }), _) => Action::Bootstrap { target, fix },
             (Some(Command::Outputs { target }), _) => Action::Outputs { target },
             (Some(Command::Config { what: None }), _) => Action::ShowConfig,
@@ -405,6 +444,7 @@ impl Cli {
                 | Action::ConfigInit
                 | Action::Deploy(_)
                 | Action::Rollback { .. }
+                | Action::Promote { .. }
                 | Action::Bootstrap { .. }
                 | Action::Outputs { .. }
         ) && !matches!(format, Format::Text | Format::Json)

@@ -36,6 +36,9 @@ pub mod exit_code {
     /// `deploy --env`: the environment does not deploy from this branch (it is not in the
     /// environment's `branches`); nothing was deployed.
     pub const BRANCH_REFUSED: i32 = 12;
+    /// `promote`: the commit does not run, completed, in the source environment, or the image
+    /// it runs is not tagged with that commit; nothing was changed.
+    pub const NOT_PROMOTABLE: i32 = 13;
 }
 
 /// Why the GitHub API refused a request; each reads as the end of one sentence.
@@ -185,6 +188,17 @@ pub enum Error {
         branch: String,
     },
 
+    /// A promotion refused before anything changed.
+    #[error("{target}: cannot promote commit {commit} from `{from}` to `{to}`: {reason}; nothing was changed in `{to}`")]
+    NotPromotable {
+        target: String,
+        /// The short SHA.
+        commit: String,
+        from: String,
+        to: String,
+        reason: String,
+    },
+
     /// The scan gate blocked the image.
     #[error("{target}: the scan gate blocked image {image}: {summary}")]
     ScanBlocked {
@@ -251,6 +265,7 @@ impl Error {
             | Error::Deploy { .. } => exit_code::FAILURE,
             Error::GitHub { .. } => exit_code::GITHUB_REFUSED,
             Error::BranchRefused { .. } => exit_code::BRANCH_REFUSED,
+            Error::NotPromotable { .. } => exit_code::NOT_PROMOTABLE,
             Error::ScanBlocked { .. } => exit_code::SCAN_BLOCKED,
             Error::RolledBack { .. } => exit_code::ROLLED_BACK,
             Error::RollbackFailed { .. } => exit_code::ROLLBACK_FAILED,

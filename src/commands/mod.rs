@@ -35,6 +35,7 @@ pub fn execute(settings: &Settings, env: &Environment) -> Result<()> {
         Action::Comment(comment) => comment::run(settings, comment, env),
         Action::Deploy(deploy) => deploy::run(settings, deploy, env),
         Action::Rollback { target } => deploy::rollback(settings, env, target),
+        Action::Promote { target, from, to } => deploy::promote(settings, env, target, from, to),
         Action::Bootstrap { target, fix } => deploy::bootstrap(settings, target.as_deref(), *fix),
         Action::Outputs { target } => deploy::outputs(settings, env, target),
         Action::Explain(paths) => explain::run(settings, env, paths),

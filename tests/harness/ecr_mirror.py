@@ -9,7 +9,8 @@ pushed.
 It is on only when the test sets QUEST_TEST_REGISTRY (`host:port`) in moto's environment: a
 background thread polls the registry's catalog every POLL_SECONDS and mirrors every tag whose
 manifest is new or moved, into the repository of the same name, when that repository exists in
-moto's ECR (region QUEST_TEST_REGION, default us-east-1; moto's default account). See
+moto's ECR (region QUEST_TEST_REGION, default us-east-1; in whichever account holds it, so a
+test with several accounts pushes into the one that owns the repository). See
 tests/harness/README.md.
 """
 
@@ -63,14 +64,22 @@ def _run(registry, region):
         time.sleep(POLL_SECONDS)
 
 
-def _mirror_once(base, region, seen):
-    from moto.core import DEFAULT_ACCOUNT_ID
+def _owner(region, repository):
+    """The ECR backend (of any account, in `region`) that holds `repository`, or None."""
     from moto.ecr.models import ecr_backends
 
-    backend = ecr_backends[DEFAULT_ACCOUNT_ID][region]
+    for account in list(ecr_backends.keys()):
+        backend = ecr_backends[account].get(region)
+        if backend is not None and repository in backend.repositories:
+            return backend
+    return None
+
+
+def _mirror_once(base, region, seen):
     body, _ = _get(f"{base}/_catalog")
     for repository in json.loads(body).get("repositories") or []:
-        if repository not in backend.repositories:
+        backend = _owner(region, repository)
+        if backend is None:
             continue
         body, _ = _get(f"{base}/{repository}/tags/list")
         for tag in json.loads(body).get("tags") or []:

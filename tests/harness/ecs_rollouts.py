@@ -9,7 +9,8 @@ moto keeps a service's first deployment forever and never changes its `rolloutSt
 - `QUEST_MOTO_ROLLOUT_DELAY` seconds (default 1) after the update, the deployment changes
   state. The change happens lazily, at the first `DescribeServices` after that moment, but is
   stamped (`updatedAt`, and the service event) with the moment itself, so a client can measure
-  how late it noticed. The new state depends on the images of the deployment's revision:
+  how late it noticed. The new state depends on the images of the deployment's revision (and
+  on the revision's ARN, which names its account, matched the same way):
   - an image containing a substring of `QUEST_MOTO_CRASHING_IMAGES` (comma separated):
     `FAILED` with the circuit breaker's reason, `failedTasks` == desired, and that many stopped
     tasks (`startedBy` = the deployment id) whose `stoppedReason` says the container exited;
@@ -80,10 +81,12 @@ def _start(service, arn, at):
 
 
 def _outcome(backend, task_definition_arn):
+    # The images, and the revision's ARN (which names its account: a test with several
+    # accounts can make one account's revision crash while another runs the same image).
     images = [
         c.get("image", "")
         for c in backend.describe_task_definition(task_definition_arn).container_definitions
-    ]
+    ] + [task_definition_arn]
     if any(m in i for m in _markers("QUEST_MOTO_CRASHING_IMAGES") for i in images):
         return "FAILED"
     if any(m in i for m in _markers("QUEST_MOTO_STUCK_IMAGES") for i in images):

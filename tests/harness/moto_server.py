@@ -10,7 +10,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import ecr_mirror  # noqa: E402  (after the path change)
+import ecr_findings  # noqa: E402  (after the path change)
+import ecr_mirror  # noqa: E402
 import ecs_rollouts  # noqa: E402
 import s3_versioning  # noqa: E402
 from moto.server import main  # noqa: E402
@@ -20,5 +21,6 @@ if __name__ == "__main__":
     port = sys.argv[1]
     ecs_rollouts.install()
     ecr_mirror.install()
+    ecr_findings.install()
     s3_versioning.install()
     sys.exit(main(["--host", "127.0.0.1", "--port", port]))

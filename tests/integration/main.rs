@@ -24,6 +24,7 @@ mod moto;
 mod named_paths;
 mod outputs;
 mod patterns;
+mod promotion;
 mod range;
 mod registry;
 mod rename_truth;

@@ -167,6 +167,39 @@ impl Ecr {
         }
     }
 
+    /// The tags of the image `digest` (`DescribeImages` by digest), or `None` when the
+    /// repository has no such image.
+    pub async fn tags_of_digest(
+        &self,
+        repository: &str,
+        digest: &str,
+    ) -> Result<Option<Vec<String>>> {
+        let result = self
+            .client
+            .describe_images()
+            .repository_name(repository)
+            .image_ids(ImageIdentifier::builder().image_digest(digest).build())
+            .send()
+            .await;
+        match result {
+            Ok(out) => Ok(out
+                .image_details()
+                .iter()
+                .find(|d| d.image_digest() == Some(digest))
+                .map(|d| d.image_tags().to_vec())),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_image_not_found_exception()) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(failed(format!(
+                "look up image {digest} in ECR repository `{}`",
+                crate::text::one_line(repository)
+            ))(e)),
+        }
+    }
+
     /// Points `tag` at the image `digest` (`BatchGetImage` for its manifest, `PutImage` of the
     /// same manifest with the tag): no pull, no push.
     pub async fn retag(&self, repository: &str, digest: &str, tag: &str) -> Result<Retag> {

@@ -4,8 +4,9 @@
 //! revision pinned to the digest, one `UpdateService`, the watch, the rollback on failure).
 //! This file holds the engine ([`Engine`]: the steps, which the deployment runs in their order,
 //! the deployed commit, the comment's part), the target's ECR and ECS names (from `ecs`, or the
-//! outputs of the terraform target `ecs.from` names) and the `rollback` command's entry; each
-//! step lives in its own file.
+//! outputs of the terraform target `ecs.from` names) and the entries of the `rollback` and
+//! `promote` commands; each step lives in its own file (`promote` too: it is steps 4 to 9 on
+//! an image another environment runs).
 
 pub(crate) mod clock;
 pub(crate) mod container;
@@ -13,6 +14,7 @@ pub(crate) mod ecr;
 pub(crate) mod ecs_api;
 pub(crate) mod findings;
 pub(crate) mod image;
+pub(crate) mod promote;
 pub(crate) mod rollback;
 pub mod rollout;
 pub(crate) mod scan;
@@ -262,7 +264,7 @@ pub fn deploy(ctx: &Context<'_>) -> Result<()> {
         crate::deploy::engine::Engine::steps(&Engine, ctx.target_name, ctx.target, ctx.head);
     let runtime = crate::aws::runtime()?;
     runtime.block_on(async {
-        let aws = Aws::load(ctx.region()).await;
+        let aws = ctx.aws(None).await?;
         let result = run(ctx, &aws, deploy, &repository, &names, &steps).await;
         if ctx.verbose {
             ctx.progress().say(&format!("{} AWS calls", aws.calls()));
@@ -322,13 +324,18 @@ pub fn rollback_command(ctx: &Context<'_>) -> Result<()> {
     rollback(ctx)
 }
 
+/// The `promote` command: an `ecs-service` target only (`promote`).
+pub fn promote_command(from: &Context<'_>, to: &Context<'_>) -> Result<()> {
+    promote::promote(from, to)
+}
+
 /// `rollback <target>`: back to the revision before the running one that last completed.
 pub fn rollback(ctx: &Context<'_>) -> Result<()> {
     let deploy = settings(ctx)?;
     let (_, names) = names(ctx, deploy)?;
     let runtime = crate::aws::runtime()?;
     runtime.block_on(async {
-        let aws = Aws::load(ctx.region()).await;
+        let aws = ctx.aws(None).await?;
         let result = rollout::rollback(ctx, &aws, deploy, &names).await;
         if ctx.verbose {
             ctx.progress().say(&format!("{} AWS calls", aws.calls()));
@@ -344,7 +351,7 @@ pub fn deployed_commit(ctx: &Context<'_>) -> Result<Option<String>> {
     let (_, names) = names(ctx, deploy)?;
     let runtime = crate::aws::runtime()?;
     runtime.block_on(async {
-        let aws = Aws::load(ctx.region()).await;
+        let aws = ctx.aws(None).await?;
         rollout::deployed_commit(ctx, &aws, &names).await
     })
 }

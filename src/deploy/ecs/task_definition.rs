@@ -125,6 +125,15 @@ impl Revision {
             .collect()
     }
 
+    /// The image of the container `container`, as the revision names it.
+    pub fn image_of(&self, container: &str) -> Option<&str> {
+        self.container_definitions
+            .iter()
+            .flatten()
+            .find(|c| c.name() == Some(container))
+            .and_then(|c| c.image())
+    }
+
     /// This revision with `container`'s image replaced by `image.pinned()` and the commit in
     /// the container's [`COMMIT_LABEL`] label and the revision's [`COMMIT_TAG`] tag. An unknown
     /// container is an error naming the ones there are.

@@ -1,0 +1,200 @@
+//! `promote <target> --from A --to B`: the image environment A runs for the commit, rolled out
+//! to environment B without a build. In order:
+//!
+//! 1. **What A runs** (A's credentials, reads only): the revision of A's service, whose
+//!    deployment must have completed, must carry the commit (its `quest-changes:commit` tag)
+//!    and must pin the container to a digest (`<repository URI>@sha256:...`).
+//! 2. **That the digest is the commit's**: in A's ECR repository the digest exists, and the tag
+//!    of the commit's full SHA names exactly that digest (a digest the tag does not name, or a
+//!    tag moved since, is refused).
+//! 3. **The scan gate again**, with B's `scan` settings, on the same digest: findings published
+//!    since A's deployment can block it (exit 4) before B changes.
+//! 4. **B's rollout**, as a deployment's: a revision copied from B's running one with the
+//!    container pinned to the digest, one `UpdateService`, the watch, and the rollback of B
+//!    alone when it fails. A is never written to.
+//!
+//! A refusal of steps 1 and 2 is [`Error::NotPromotable`] (exit 13). The repository is A's:
+//! the one registry every environment pulls from lives in the account that builds (the
+//! reference Terraform gives B's account pull access to it), so A's credentials read its tags
+//! and scans.
+
+use crate::aws::Aws;
+use crate::config::{ServiceDeploy, TargetKind};
+use crate::deploy::context::Context;
+use crate::error::{Error, Result};
+
+use super::ecr::Ecr;
+use super::ecs_api::{family_revision, Ecs};
+use super::task_definition::{Revision, COMMIT_TAG, ROLLOUT_FAILED, ROLLOUT_TAG};
+use super::{names, rollout, scan, settings, EcsNames, Image};
+
+/// The `promote` command: `from` and `to` are the same target, resolved for each environment.
+pub fn promote(from: &Context<'_>, to: &Context<'_>) -> Result<()> {
+    from.require_kind(TargetKind::EcsService, "promote")?;
+    let source_deploy = settings(from)?;
+    let deploy = settings(to)?;
+    let (_, source_names) = names(from, source_deploy)?;
+    let (_, target_names) = names(to, deploy)?;
+    let runtime = crate::aws::runtime()?;
+    runtime.block_on(async {
+        let source = from.aws(None).await?;
+        let result = run(from, to, &source, &source_names, deploy, &target_names).await;
+        if to.verbose {
+            to.progress()
+                .say(&format!("{} AWS calls in `{}`", source.calls(), name(from)));
+        }
+        result
+    })
+}
+
+async fn run(
+    from: &Context<'_>,
+    to: &Context<'_>,
+    source: &Aws,
+    source_names: &EcsNames,
+    deploy: &ServiceDeploy,
+    target_names: &EcsNames,
+) -> Result<()> {
+    let image = running_image(from, to, source, source_names).await?;
+    let progress = to.progress();
+    progress.say(&format!(
+        "promoting {} (commit {}, running in `{}`) to `{}`: no build",
+        image.pinned(),
+        crate::text::short_sha(&image.tag),
+        name(from),
+        name(to)
+    ));
+    let target = to.aws(None).await?;
+    let result = async {
+        rollout::preflight(to, &target, target_names).await?;
+        scan::gate(to, source, deploy, &image).await?;
+        rollout::deploy(to, &target, deploy, target_names, &image).await
+    }
+    .await;
+    if to.verbose {
+        progress.say(&format!("{} AWS calls in `{}`", target.calls(), name(to)));
+    }
+    result
+}
+
+/// The image the source environment runs for the commit, checked to be the commit's.
+async fn running_image(
+    from: &Context<'_>,
+    to: &Context<'_>,
+    aws: &Aws,
+    names: &EcsNames,
+) -> Result<Image> {
+    let commit = from.head.to_string();
+    let refuse = |reason: String| Error::NotPromotable {
+        target: from.target_name.to_owned(),
+        commit: crate::text::short_sha(&commit).to_owned(),
+        from: name(from).to_owned(),
+        to: name(to).to_owned(),
+        reason,
+    };
+    let ecs = Ecs::new(aws, names);
+    let service = ecs.service().await?;
+    let Some(arn) = service.task_definition.clone() else {
+        return Err(refuse(format!(
+            "service `{}` runs no task definition",
+            crate::text::one_line(&names.service)
+        )));
+    };
+    let revision_name = family_revision(&arn).to_owned();
+    if let Some(deployment) = service.primary_of(&arn) {
+        if let Some(state) = deployment
+            .rollout_state
+            .as_deref()
+            .filter(|s| *s != "COMPLETED")
+        {
+            return Err(refuse(format!(
+                "its deployment of {revision_name} there is {state}, not COMPLETED"
+            )));
+        }
+    }
+    let (definition, tags) = ecs.task_definition(&arn).await?;
+    let revision = Revision::from_running(&definition, &tags)
+        .ok_or_else(|| refuse(format!("the task definition {revision_name} has no family")))?;
+    if revision.tag(ROLLOUT_TAG) == Some(ROLLOUT_FAILED) {
+        return Err(refuse(format!(
+            "the rollout of {revision_name} failed there"
+        )));
+    }
+    match revision.tag(COMMIT_TAG) {
+        Some(running) if running.eq_ignore_ascii_case(&commit) => {}
+        Some(running) => {
+            return Err(refuse(format!(
+                "`{}` runs commit {} ({revision_name}), not this one",
+                name(from),
+                crate::text::short_sha(&crate::text::one_line(running))
+            )))
+        }
+        None => {
+            return Err(refuse(format!(
+                "{revision_name} carries no commit (it was not deployed by quest-changes)"
+            )))
+        }
+    }
+    let pinned = revision.image_of(&names.container).ok_or_else(|| {
+        refuse(format!(
+            "{revision_name} has no container `{}`",
+            crate::text::one_line(&names.container)
+        ))
+    })?;
+    let Some((repository_uri, digest)) = pinned
+        .split_once('@')
+        .filter(|(_, d)| d.starts_with("sha256:"))
+    else {
+        return Err(refuse(format!(
+            "the container runs `{}`, which is not pinned to a digest",
+            crate::text::one_line(pinned)
+        )));
+    };
+    let repository = repository_uri
+        .split_once('/')
+        .map(|(_, path)| path)
+        .unwrap_or_default();
+    let ecr = Ecr::new(aws);
+    let tags = ecr
+        .tags_of_digest(repository, digest)
+        .await?
+        .ok_or_else(|| {
+            refuse(format!(
+                "ECR repository `{}` has no image {digest}",
+                crate::text::one_line(repository)
+            ))
+        })?;
+    if !tags.iter().any(|t| t.eq_ignore_ascii_case(&commit)) {
+        return Err(refuse(format!(
+            "the tags of {digest} ({}) do not name this commit",
+            if tags.is_empty() {
+                "none".to_owned()
+            } else {
+                crate::text::one_line(&tags.join(", "))
+            }
+        )));
+    }
+    match ecr.digest_of_tag(repository, &commit).await? {
+        Some(tagged) if tagged == digest => {}
+        other => {
+            return Err(refuse(format!(
+                "the tag {commit} names {}, not {digest}",
+                other.as_deref().unwrap_or("no image")
+            )))
+        }
+    }
+    Ok(Image {
+        repository_uri: repository_uri.to_owned(),
+        repository: repository.to_owned(),
+        digest: digest.to_owned(),
+        tag: commit,
+    })
+}
+
+/// The environment a context is resolved for.
+fn name<'a>(ctx: &Context<'a>) -> &'a str {
+    ctx.config
+        .environment
+        .as_ref()
+        .map_or("", |e| e.name.as_str())
+}
