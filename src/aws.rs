@@ -255,6 +255,14 @@ where
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_session_is_named_after_its_environment_in_what_sts_accepts() {
+        assert_eq!(super::session_name("prod"), "quest-changes-prod");
+        assert_eq!(super::session_name("eu prod/1"), "quest-changes-eu-prod-1");
+        assert_eq!(super::session_name(&"x".repeat(80)).len(), 64);
+    }
+
     use super::sentence;
 
     #[test]

@@ -58,6 +58,30 @@ fn configuration_and_env_errors_name_what_is_wrong() {
         "error: deploy needs --env (or QUEST_ENV) once the configuration declares environments (dev, prod)\n"
     );
 
+    // promote: two declared environments, and a service.
+    for (args, message) in [
+        (
+            &["promote", "infra", "--from", "qa", "--to", "prod"][..],
+            "error: --from: no environment is named `qa` (the configuration declares: dev, prod)\n",
+        ),
+        (
+            &["promote", "infra", "--from", "dev", "--to", "dev"],
+            "error: promote needs two environments, and --from and --to both name `dev`\n",
+        ),
+        (
+            &["promote", "infra", "--from", "dev", "--to", "prod", "--env", "dev"],
+            "error: promote names its environments with --from and --to, so it cannot take --env (or QUEST_ENV)\n",
+        ),
+        (
+            &["promote", "infra", "--from", "dev", "--to", "prod"],
+            "error: promote works on ecs-service targets, and `infra` is terraform\n",
+        ),
+    ] {
+        let refused = run(args);
+        assert_eq!(refused.code, 2, "{args:?}: {}", refused.stderr);
+        assert_eq!(refused.stderr, message, "{args:?}");
+    }
+
     repo.write(
         ".quest-changes.yml",
         &config().replace("      dev: {var_files", "      qa: {var_files"),
@@ -313,6 +337,51 @@ fn terraform_applies_per_environment_with_its_own_state_marker_and_region() {
     assert_eq!(
         prod["targets"]["infra"]["changed"], true,
         "prod runs a, and a..b changed the root's main.tf: {prod}"
+    );
+}
+
+/// Python that points `kw` at the account of an assumed role, as the binary reaches prod.
+const AS_PROD: &str = "c = boto3.client('sts', **kw).assume_role(RoleArn='arn:aws:iam::222222222222:role/test', RoleSessionName='test')['Credentials']\nkw = dict(kw, aws_access_key_id=c['AccessKeyId'], aws_secret_access_key=c['SecretAccessKey'], aws_session_token=c['SessionToken'])";
+
+#[test]
+fn terraform_runs_as_the_environments_role_in_its_account() {
+    tf::require_terraform();
+    let dir = tempfile::tempdir().unwrap();
+    let rc = tf::cli_config(dir.path());
+    let moto = Moto::start();
+    let repo = repo();
+    repo.write(
+        ".quest-changes.yml",
+        &config().replace(
+            "approval: true}",
+            "approval: true, credentials: {role_arn: \"arn:aws:iam::222222222222:role/quest-deploy\"}}",
+        ),
+    );
+    repo.commit("prod assumes its role");
+    // prod's state bucket is in prod's account (moto serves the account an assumed role names).
+    tf::boto(
+        &moto,
+        &format!("{AS_PROD}\nboto3.client('s3', **kw).create_bucket(Bucket={BUCKET:?})"),
+    );
+
+    bounded(&quest(&repo, &moto, &rc).args([
+        "deploy", "infra", "--force", "--env", "prod", "--branch", "release",
+    ]))
+    .ok();
+    let in_prod = tf::boto(
+        &moto,
+        &format!(
+            "{AS_PROD}\nprint(boto3.client('ssm', **{{**kw, 'region_name': 'eu-west-1'}}).get_parameter(Name='/quest/keep')['Parameter']['Value'])\nprint(boto3.client('s3', **kw).head_object(Bucket={BUCKET:?}, Key='prod/terraform.tfstate')['ContentLength'] > 0)"
+        ),
+    );
+    assert_eq!(
+        in_prod, "secret-value-a\nTrue",
+        "Terraform wrote in prod's account"
+    );
+    assert_eq!(
+        keep_in(&moto, "eu-west-1"),
+        "<none>",
+        "nothing in the job's own account"
     );
 }
 

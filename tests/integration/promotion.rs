@@ -317,8 +317,39 @@ fn a_commit_dev_runs_is_promoted_to_prod_by_digest_and_nothing_else_is() {
         "prod is left alone"
     );
 
-    // Once the finding is gone, the same digest runs in prod, from prod's own revision.
+    // Once the finding is gone, a dry run shows prod's revision and changes nothing ...
     world.findings(json!({"imageDigest": digest}), "NONE");
+    let dry = world
+        .quest()
+        .args([
+            "promote",
+            "service",
+            "--from",
+            "dev",
+            "--to",
+            "prod",
+            "--head",
+            &head,
+            "--dry-run",
+        ])
+        .run();
+    assert_eq!(dry.code, 0, "{}", dry.stderr);
+    assert!(
+        dry.stdout.contains(
+            "service: dry run: would register a revision of family `quest` copied from quest:1, changed so:"
+        ) && dry.stdout.contains(
+            "service: dry run: would update service `quest` in cluster `quest` from quest:1 to that revision"
+        ),
+        "{}",
+        dry.stdout
+    );
+    assert_eq!(
+        world.running(&world.prod, "quest"),
+        old,
+        "a dry run changes nothing"
+    );
+
+    // ... and the promotion runs the same digest in prod, from prod's own revision.
     let promoted = world.promote(&head);
     assert_eq!(promoted.code, 0, "{}", promoted.stderr);
     assert!(
