@@ -31,8 +31,14 @@ pub(super) fn run(settings: &Settings, env: &Environment, with_plan: bool) -> Re
             (Some(p), None) => output::text::render_plan(&report, p, style),
             (None, _) => output::text::render(&report, style),
         },
-        Format::Json => output::json::render(&report, plan.as_deref()),
-        Format::Markdown => output::markdown::render(&report, plan.as_deref()),
+        Format::Json => with_environment_json(
+            output::json::render(&report, plan.as_deref()),
+            config.environment.as_ref(),
+        ),
+        Format::Markdown => with_environment_markdown(
+            output::markdown::render(&report, plan.as_deref()),
+            config.environment.as_ref(),
+        ),
         Format::Circleci => output::circleci::render(&report),
         // `-o FILE` previews the step outputs anywhere: they go to FILE, not to
         // GITHUB_OUTPUT.
@@ -69,4 +75,48 @@ pub(super) fn run(settings: &Settings, env: &Environment, with_plan: bool) -> Re
         }
     };
     emit(settings, &text)
+}
+
+/// Under `--env`, the JSON document gains `environment`: the name, region, branches and
+/// approval of the environment every target was resolved for (docs/outputs.md).
+fn with_environment_json(
+    text: String,
+    environment: Option<&crate::config::DeployEnvironment>,
+) -> String {
+    let Some(environment) = environment else {
+        return text;
+    };
+    let Ok(serde_json::Value::Object(mut doc)) = serde_json::from_str(&text) else {
+        return text;
+    };
+    doc.insert(
+        "environment".into(),
+        serde_json::json!({
+            "name": environment.name,
+            "region": environment.region,
+            "branches": environment.branches,
+            "approval": environment.approval,
+        }),
+    );
+    let mut out = serde_json::to_string_pretty(&doc).unwrap_or(text);
+    out.push('\n');
+    out
+}
+
+/// Under `--env`, the Markdown summary says the environment on the line after its marker.
+fn with_environment_markdown(
+    text: String,
+    environment: Option<&crate::config::DeployEnvironment>,
+) -> String {
+    let Some(environment) = environment else {
+        return text;
+    };
+    let line = format!(
+        "**Environment:** {}\n\n",
+        output::markdown::escape_text(&environment.describe())
+    );
+    match text.split_once('\n') {
+        Some((marker, rest)) => format!("{marker}\n{line}{rest}"),
+        None => format!("{text}\n{line}"),
+    }
 }

@@ -150,6 +150,27 @@ fn a_dry_run_shows_each_environments_values_and_refuses_a_branch_it_does_not_dep
     };
 
     let dev = dry("dev", &[]).ok();
+    let plan = repo
+        .quest()
+        .args(["plan", "--env", "prod", "--format", "json"])
+        .run()
+        .ok()
+        .json();
+    assert_eq!(
+        plan["environment"],
+        serde_json::json!({"name": "prod", "region": "eu-west-1", "branches": ["release"], "approval": true}),
+        "{plan}"
+    );
+    let markdown = repo
+        .quest()
+        .args(["plan", "--env", "dev", "--format", "markdown"])
+        .run()
+        .ok()
+        .stdout;
+    assert!(
+        markdown.starts_with("<!-- quest-changes summary -->\n**Environment:** dev &#40;region us-east-1, branches main, credentials from CI context aws-dev&#41;\n\n"),
+        "{markdown}"
+    );
     assert!(
         dev.stderr
             .contains("infra: environment dev (region us-east-1, branches main, credentials from CI context aws-dev)\n"),
