@@ -17,9 +17,15 @@ fail() {
   exit 1
 }
 
+# one_line NAME VALUE: refuses a value with a line break, which would split into two arguments.
+one_line() {
+  [[ $2 != *$'\n'* ]] || fail "$1 must be one line"
+}
+
 # The arguments for quest-changes, one per line.
 deploy_args() {
   [[ -n ${PARAM_TARGET:-} ]] || fail "target is empty: name a target of .quest-changes.yml"
+  one_line target "$PARAM_TARGET"
   local args=(deploy "$PARAM_TARGET")
   case ${PARAM_MODE:-auto} in
     auto) ;;

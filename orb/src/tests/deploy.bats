@@ -66,3 +66,10 @@ setup() {
   [ "$status" -eq 0 ]
   [ -d "$QUEST_PLAN_DIR" ]
 }
+
+@test "a target with a line break is refused, never split into two arguments" {
+  PARAM_TARGET=$'service\n--apply' run bash "$SCRIPT"
+  [ "$status" -eq 1 ]
+  [[ $output == *"target must be one line"* ]]
+  refute_called quest-changes
+}
