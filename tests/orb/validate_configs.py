@@ -10,8 +10,8 @@
   requires, and requires only jobs of its workflow; the orb's own jobs call its commands so too;
 - jobs that deploy into an environment (`env:`, or promote's `to:`) run with a context and in
   that environment's one serial-group, and a promotion waits for an approval job;
-- the YAML blocks of docs/circleci.md equal the `.circleci` files and the usage examples, all
-  of them;
+- the CircleCI configurations in docs/circleci.md (its YAML blocks with `workflows`) equal the
+  `.circleci` files and the usage examples, all of them;
 - `action.yml` is a composite action whose run steps interpolate no `${{ }}` expression into
   shell text, whose outputs all have values, and whose pinned checksums equal the orb's;
 - the docs/github-actions.md workflow pins every third-party action by commit SHA and reads
@@ -229,7 +229,9 @@ def check_circleci(root, validator, orb, problems):
     if section is None:
         problems.error("docs/circleci.md", "is missing")
         return
-    shown = [yaml.safe_load(block) for block in yaml_blocks(section)]
+    # Blocks with workflows are CircleCI configurations; others (a .quest-changes.yml) are not.
+    blocks = [yaml.safe_load(block) for block in yaml_blocks(section)]
+    shown = [data for data in blocks if isinstance(data, dict) and "workflows" in data]
     wanted = dict(configs)
     wanted.update({f"the orb example {name}": usage for name, usage in examples.items()})
     missing = [what for what, data in wanted.items() if data not in shown]
@@ -237,7 +239,7 @@ def check_circleci(root, validator, orb, problems):
     for what in missing:
         problems.error("docs/circleci.md", f'it does not show {what} as it is')
     for number in strays:
-        problems.error("docs/circleci.md", f'YAML block {number} equals no .circleci file and no orb example')
+        problems.error("docs/circleci.md", f'configuration block {number} equals no .circleci file and no orb example')
     if not missing and not strays:
         print('ok: docs/circleci.md shows the .circleci configurations and the orb examples exactly')
 
