@@ -14,8 +14,12 @@
   `.circleci` files and the usage examples, all of them;
 - `action.yml` is a composite action whose run steps interpolate no `${{ }}` expression into
   shell text, whose outputs all have values, and whose pinned checksums equal the orb's;
-- the docs/github-actions.md workflow pins every third-party action by commit SHA and reads
-  only outputs that the action and its jobs declare.
+- the docs/github-actions.md workflows pin every third-party action by commit SHA, read only
+  outputs that the action and its jobs declare, and need only jobs they have; a job that runs
+  `quest-changes deploy --env E` or `promote --to E` runs in the GitHub environment E and in E's
+  one concurrency group (never cancelled midway), a promotion needs (at some remove) the
+  deployment into its `--from` environment, and a job assuming an AWS role may write the
+  id-token.
 
 Prints `ok: ...` per check; each problem goes to stderr naming the file. Exit status 1 on any.
 
@@ -40,6 +44,8 @@ ENV_VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 PINNED_USES = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_./-]+@[0-9a-f]{40}$")
 STEP_OUTPUT = re.compile(r"steps\.([A-Za-z0-9_-]+)\.outputs\.([A-Za-z0-9_-]+)")
 NEEDS_OUTPUT = re.compile(r"needs\.([A-Za-z0-9_-]+)\.outputs\.([A-Za-z0-9_-]+)")
+QUEST_RUN = re.compile(r"quest-changes\s+(deploy|promote)\b([^\n]*)")
+OPTION = r"--{}(?:\s+|=)([A-Za-z0-9_-]+)"
 
 
 class Problems:
@@ -319,8 +325,75 @@ def check_workflow(root, action, problems):
                     problems.error("docs/github-actions.md", f"job {job_name} reads needs.{needed} without needing it")
                 elif output not in (jobs.get(needed, {}).get("outputs") or {}):
                     problems.error("docs/github-actions.md", f"job {job_name} reads needs.{needed}.outputs.{output}, which {needed} does not declare")
+        check_environments(workflow, problems)
     if problems.count == found:
-        print('ok: docs/github-actions.md workflow pins actions by SHA and reads declared outputs')
+        print('ok: docs/github-actions.md workflows pin actions by SHA, read declared outputs and '
+              'deploy into each environment in its GitHub environment and concurrency group')
+
+
+def job_needs(job):
+    needs = job.get("needs") or []
+    return [needs] if isinstance(needs, str) else needs
+
+
+def deployments(job):
+    """(command, environment, source) for each `quest-changes deploy --env`/`promote` a job runs."""
+    for step in job.get("steps") or []:
+        for command, rest in QUEST_RUN.findall((step.get("run") or "") if isinstance(step, dict) else ""):
+            env = re.search(OPTION.format("env" if command == "deploy" else "to"), rest)
+            source = re.search(OPTION.format("from"), rest)
+            if env:
+                yield command, env.group(1), source.group(1) if source else None
+
+
+def check_environments(workflow, problems):
+    """The environment rules of the module docstring, for one workflow."""
+    where = "docs/github-actions.md"
+    jobs = workflow["jobs"]
+    groups, env_groups, deploys_into = {}, {}, {}
+    for name, job in jobs.items():
+        for needed in job_needs(job):
+            if needed not in jobs:
+                problems.error(where, f"job {name} needs {needed}, which the workflow does not have")
+        uses_aws = any(isinstance(s, dict) and "configure-aws-credentials" in (s.get("uses") or "")
+                       for s in job.get("steps") or [])
+        if uses_aws and (job.get("permissions") or {}).get("id-token") != "write":
+            problems.error(where, f"job {name} assumes an AWS role without `permissions: id-token: write`")
+        for command, env, _ in deployments(job):
+            deploys_into.setdefault(name, set()).add(env)
+            environment = job.get("environment")
+            if isinstance(environment, dict):
+                environment = environment.get("name")
+            if environment != env:
+                problems.error(where, f"job {name} deploys into `{env}` outside the GitHub environment {env} (environment: {environment})")
+            concurrency = job.get("concurrency")
+            group = concurrency.get("group") if isinstance(concurrency, dict) else concurrency
+            if not group:
+                problems.error(where, f"job {name} deploys into `{env}` without a concurrency group")
+                continue
+            if isinstance(concurrency, dict) and concurrency.get("cancel-in-progress") not in (None, False):
+                problems.error(where, f"job {name} may be cancelled in the middle of a deployment (cancel-in-progress)")
+            groups.setdefault(group, set()).add(env)
+            env_groups.setdefault(env, set()).add(group)
+    for name, job in jobs.items():
+        for command, env, source in deployments(job):
+            if command != "promote":
+                continue
+            seen, todo = set(), list(job_needs(job))
+            while todo:
+                current = todo.pop()
+                if current in seen or current not in jobs:
+                    continue
+                seen.add(current)
+                todo.extend(job_needs(jobs[current]))
+            if not any(source in deploys_into.get(n, ()) for n in seen):
+                problems.error(where, f"job {name} promotes from `{source}` without needing the job that deploys there")
+    for group, envs in sorted(groups.items()):
+        if len(envs) > 1:
+            problems.error(where, f"the concurrency group {group} holds several environments: {sorted(envs)}")
+    for env, names in sorted(env_groups.items()):
+        if len(names) > 1:
+            problems.error(where, f"deployments into `{env}` use several concurrency groups, so they can overlap: {sorted(names)}")
 
 
 def main(argv):
