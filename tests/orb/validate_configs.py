@@ -5,8 +5,8 @@
   configuration JSON Schema (`../shared/schemas/circleci-config.schema.json`);
 - `.circleci/config.yml` is a setup configuration, and each `.circleci/*.yml` equals a usage
   example of the orb ("taken from the example");
-- every use of the orb in the examples and `.circleci` names a job, command or executor the orb
-  has, passes only parameters it declares (with values its types allow) and every parameter it
+- every use of an orb job in the examples (and so in `.circleci`) names a job the orb has,
+  passes only parameters it declares (with values its types allow) and every parameter it
   requires, and requires only jobs of its workflow; the orb's own jobs call its commands so too;
 - jobs that deploy into an environment (`env:`, or promote's `to:`) run with a context and in
   that environment's one serial-group, and a promotion waits for an approval job;
@@ -359,7 +359,7 @@ def check_environments(workflow, problems):
                        for s in job.get("steps") or [])
         if uses_aws and (job.get("permissions") or {}).get("id-token") != "write":
             problems.error(where, f"job {name} assumes an AWS role without `permissions: id-token: write`")
-        for command, env, _ in deployments(job):
+        for _, env, _ in deployments(job):
             deploys_into.setdefault(name, set()).add(env)
             environment = job.get("environment")
             if isinstance(environment, dict):
@@ -376,7 +376,7 @@ def check_environments(workflow, problems):
             groups.setdefault(group, set()).add(env)
             env_groups.setdefault(env, set()).add(group)
     for name, job in jobs.items():
-        for command, env, source in deployments(job):
+        for command, _, source in deployments(job):
             if command != "promote":
                 continue
             seen, todo = set(), list(job_needs(job))
