@@ -2,10 +2,13 @@
 # The orb's offline quality gate (CircleCI's `orb validate` and orb-tools' review need the
 # network): packs orb/src into one YAML resolving <<include()>>, validates the packed orb, the
 # orb's usage examples, .circleci/*.yml and docs/circleci.md against CircleCI's
-# configuration schema (../shared/schemas/circleci-config.schema.json), checks action.yml and
-# docs/github-actions.md's workflow, runs orb-tools' review rules RC001-RC005 and
-# RC008-RC010 (plus this project's orb rules), shellchecks every script, and runs the bats
-# tests. Works from any directory; ends with `orb gate: ok (N checks)`.
+# configuration schema (../shared/schemas/circleci-config.schema.json), checks that the examples
+# pass each orb job its declared parameters and deploy into each environment in its own
+# serial-group (a promotion after an approval), checks action.yml and docs/github-actions.md's
+# workflows (each environment's jobs in its GitHub environment and concurrency group), runs
+# orb-tools' review rules RC001-RC005 and RC008-RC010 (plus this project's orb rules), lints
+# every script with shellcheck, and runs the bats tests. Works from any directory; ends with
+# `orb gate: ok (N checks)`.
 #
 # Needs python3 with jsonschema and PyYAML, and shellcheck, on PATH (scripts/test puts its
 # virtualenv from tests/requirements.txt first), and bats (Debian package `bats`, installed

@@ -5,6 +5,7 @@
 #
 # Environment:
 #   PARAM_TARGET     the target name from .quest-changes.yml
+#   PARAM_ENV        empty, or the environment of .quest-changes.yml to deploy to (--env)
 #   PARAM_MODE       auto: what the target's rules say (apply only on apply_on branches);
 #                    plan: stop after the plan (--plan-only); apply: apply the saved plan (--apply)
 #   PARAM_SINCE      empty, or "deployed": the range starts at what the target runs now
@@ -17,10 +18,18 @@ fail() {
   exit 1
 }
 
+# one_line NAME VALUE: refuses a value with a line break, which would split into two arguments.
+one_line() {
+  [[ $2 != *$'\n'* ]] || fail "$1 must be one line"
+}
+
 # The arguments for quest-changes, one per line.
 deploy_args() {
   [[ -n ${PARAM_TARGET:-} ]] || fail "target is empty: name a target of .quest-changes.yml"
+  one_line target "$PARAM_TARGET"
+  one_line env "${PARAM_ENV:-}"
   local args=(deploy "$PARAM_TARGET")
+  [[ -z ${PARAM_ENV:-} ]] || args+=(--env "$PARAM_ENV")
   case ${PARAM_MODE:-auto} in
     auto) ;;
     plan) args+=(--plan-only) ;;

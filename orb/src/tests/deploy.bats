@@ -66,3 +66,42 @@ setup() {
   [ "$status" -eq 0 ]
   [ -d "$QUEST_PLAN_DIR" ]
 }
+
+@test "a target with a line break is refused, never split into two arguments" {
+  PARAM_TARGET=$'service\n--apply' run bash "$SCRIPT"
+  [ "$status" -eq 1 ]
+  [[ $output == *"target must be one line"* ]]
+  refute_called quest-changes
+}
+
+@test "env adds --env NAME after the target, and nothing when empty" {
+  PARAM_ENV=dev PARAM_SINCE=deployed run bash "$SCRIPT"
+  [ "$status" -eq 0 ]
+  PARAM_ENV=prod PARAM_TARGET=infra PARAM_MODE=plan run bash "$SCRIPT"
+  [ "$status" -eq 0 ]
+  PARAM_ENV="" run bash "$SCRIPT"
+  [ "$status" -eq 0 ]
+  [ "$(sed -n 1p "$STUB_LOG")" = "quest-changes deploy service --env dev --since deployed" ]
+  [ "$(sed -n 2p "$STUB_LOG")" = "quest-changes deploy infra --env prod --plan-only" ]
+  [ "$(sed -n 3p "$STUB_LOG")" = "quest-changes deploy service" ]
+}
+
+@test "an environment name is passed as one argument, and one with a line break is refused" {
+  source "$SCRIPT"
+  PARAM_ENV='dev --apply; touch pwned' run deploy_args
+  [ "$status" -eq 0 ]
+  [ "${lines[2]}" = "--env" ]
+  [ "${lines[3]}" = 'dev --apply; touch pwned' ]
+  [ "${#lines[@]}" -eq 4 ]
+  PARAM_ENV=$'dev\n--apply' run bash "$SCRIPT"
+  [ "$status" -eq 1 ]
+  [[ $output == *"env must be one line"* ]]
+  refute_called quest-changes
+  [ ! -e pwned ]
+}
+
+@test "passes exit code 12 on (the environment does not deploy from this branch)" {
+  STUB_EXIT=12 PARAM_ENV=prod run bash "$SCRIPT"
+  [ "$status" -eq 12 ]
+  grep -qx "quest-changes deploy service --env prod" "$STUB_LOG"
+}
