@@ -55,7 +55,9 @@ async fn run(
     deploy: &ServiceDeploy,
     target_names: &EcsNames,
 ) -> Result<()> {
-    let image = running_image(from, to, source, source_names).await?;
+    let image = running_image(from, to, source, source_names)
+        .await
+        .map_err(|e| with_credentials_hint(from, e))?;
     let progress = to.progress();
     progress.say(&format!(
         "promoting {} (commit {}, running in `{}`) to `{}`: no build",
@@ -189,6 +191,27 @@ async fn running_image(
         digest: digest.to_owned(),
         tag: commit,
     })
+}
+
+/// A failed read of the source environment that was made with the job's own credentials (its
+/// credentials are not a `role_arn`) says so: in a job set up for the target environment, those
+/// credentials usually cannot see the source's account.
+fn with_credentials_hint(from: &Context<'_>, error: Error) -> Error {
+    let assumed = from
+        .config
+        .environment
+        .as_ref()
+        .is_some_and(|e| e.role_arn().is_some());
+    match error {
+        Error::Aws { action, message } if !assumed => Error::Aws {
+            action,
+            message: format!(
+                "{message} (environment `{}` was read with the job's own credentials, as its `credentials` are not a `role_arn`; see docs/environments.md#promotion)",
+                name(from)
+            ),
+        },
+        other => other,
+    }
 }
 
 /// The environment a context is resolved for.
