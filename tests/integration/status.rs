@@ -316,3 +316,46 @@ fn status_env_shows_one_environment_and_default_stands_for_none() {
         1
     );
 }
+
+#[test]
+fn the_comment_names_the_commit_an_environment_stays_at_when_asked_to_read_it() {
+    let world = World::new();
+    let comment = |since: &[&str]| {
+        world
+            .repo
+            .quest()
+            .aws(&world.moto)
+            .env("AWS_MAX_ATTEMPTS", "1")
+            .env("GITHUB_BASE_REF", "main")
+            .args(["comment", "--dry-run", "--base", &world.prod])
+            .args(since)
+            .run()
+            .ok()
+    };
+    // `--since deployed` reads what runs, with the job's credentials: prod runs one commit for
+    // both targets; qa cannot be read, and the comment is written all the same.
+    let run = comment(&["--since", "deployed"]);
+    assert!(
+        run.stdout.contains(&format!(
+            "- **dev**: merging deploys service, infra to dev\n- **prod**: prod stays at `{}` until promoted\n- **qa**: qa stays as it is until promoted\n",
+            &world.prod[..12]
+        )),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.contains(
+            "note: the comment says qa stays as it is, without its commit: failed to describe "
+        ),
+        "{}",
+        run.stderr
+    );
+    // Not asked: no commit is named.
+    let run = comment(&[]);
+    assert!(
+        run.stdout
+            .contains("- **prod**: prod stays as it is until promoted\n"),
+        "{}",
+        run.stdout
+    );
+}
