@@ -153,7 +153,7 @@ pub fn status(
     };
     let mut targets = Vec::new();
     let mut routings = Routings::default();
-    let mut reader = Reader {
+    let mut survey = Survey {
         look,
         cache,
         notes,
@@ -171,7 +171,7 @@ pub fn status(
                 false,
                 look.verbose,
             )?;
-            cells.push(reader.cell(at, &ctx));
+            cells.push(survey.cell(at, &ctx));
         }
         // A kind that deploys nothing itself (custom) has no row.
         let cells: Vec<Cell> = cells.into_iter().flatten().collect();
@@ -190,15 +190,15 @@ pub fn status(
     })
 }
 
-/// What reads the cells, with what they share.
-struct Reader<'a, 'l> {
+/// What reads the cells, with what they share (the deployed commits found, the routings made).
+struct Survey<'a, 'l> {
     look: &'a Look<'l>,
     cache: &'a mut RootCache,
     notes: &'a mut Vec<String>,
     routings: &'a mut Routings,
 }
 
-impl Reader<'_, '_> {
+impl Survey<'_, '_> {
     /// One target in environment `at` (whose configuration is `ctx.config`); `None` for a kind
     /// with no deployment.
     fn cell(&mut self, at: usize, ctx: &Context<'_>) -> Option<Cell> {
