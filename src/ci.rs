@@ -4,7 +4,7 @@
 //! variables (messages may name them). An empty variable counts as unset, everywhere.
 //!
 //! What each value is for is the reader's business: `range` takes the commits and the event,
-//! the terraform engine the branch, `pull_request` the repository and the pull request,
+//! the terraform engine the branch, `pull_request` the repository, the pull request and its base,
 //! `comment` the API URL, and `detect` (for `--format github`) the output and summary files.
 
 use crate::detect::range::Environment;
@@ -54,6 +54,8 @@ pub struct GitHubActions {
     pub ref_name: Option<String>,
     /// `GITHUB_REF_TYPE`: `branch` or `tag`.
     pub ref_type: Option<String>,
+    /// `GITHUB_BASE_REF`: a pull request's base branch (pull request events only).
+    pub base_ref: Option<String>,
     /// `GITHUB_REPOSITORY`: `OWNER/REPO`.
     pub repository: Option<String>,
     /// `GITHUB_API_URL`: the API's base URL (GitHub Enterprise Server has its own).
@@ -87,6 +89,7 @@ impl Ci {
                 git_ref: var("GITHUB_REF"),
                 ref_name: var("GITHUB_REF_NAME"),
                 ref_type: var("GITHUB_REF_TYPE"),
+                base_ref: var("GITHUB_BASE_REF"),
                 repository: var("GITHUB_REPOSITORY"),
                 api_url: var("GITHUB_API_URL"),
                 output: var("GITHUB_OUTPUT"),

@@ -153,6 +153,11 @@ pub enum Command {
         /// The target name.
         target: String,
     },
+    /// Print what runs where: each target with a deployment in each environment (or `--env`'s
+    /// only): its deployed commit, when, its rollout, how far behind the head it is and the
+    /// changed paths its next deployment would take. Exit 1 after printing if one could not be
+    /// read.
+    Status,
     /// Print the effective configuration.
     Config {
         #[command(subcommand)]
@@ -291,6 +296,7 @@ pub enum Action {
     Outputs {
         target: String,
     },
+    Status,
 }
 
 /// What `deploy` needs besides detection, validated.
@@ -412,6 +418,7 @@ impl Cli {
             }
             (Some(Command::Bootstrap { target, fix }), _) => Action::Bootstrap { target, fix },
             (Some(Command::Outputs { target }), _) => Action::Outputs { target },
+            (Some(Command::Status), _) => Action::Status,
             (Some(Command::Config { what: None }), _) => Action::ShowConfig,
             (
                 Some(Command::Config {

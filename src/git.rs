@@ -1,6 +1,7 @@
 //! The repository adapter: opening it, and the small questions commands and engines ask about a
 //! checkout (the commit a revision names, the checked-out commit and branch, whether a tracked
-//! file changed, the `origin` URL, whether git ignores a path).
+//! file changed, the `origin` URL, whether git ignores a path, a commit's subject and date, how
+//! far apart two commits are).
 //!
 //! Detection reads git objects through its own narrow readers (`detect::range` for revisions
 //! and fetching, `detect::diff` and `detect::rename` for tree diffs, `analysis::snapshot` for a
@@ -84,4 +85,36 @@ pub fn origin_url(repo: &Repository) -> Option<String> {
 /// Whether git ignores `path` (relative to the working tree).
 pub fn is_ignored(repo: &Repository, path: &str) -> bool {
     repo.is_path_ignored(path).unwrap_or(false)
+}
+
+/// What `status` shows of a deployed commit: its subject (the first line of its message, as
+/// written: the caller makes it safe) and its committer date, RFC 3339 in UTC.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommitLine {
+    pub subject: String,
+    pub committed_at: String,
+}
+
+/// The subject and committer date of commit `oid`.
+pub fn commit_line(repo: &Repository, oid: Oid) -> Result<CommitLine> {
+    let commit = repo
+        .find_commit(oid)
+        .map_err(Error::git(format!("read commit {oid}")))?;
+    let message = String::from_utf8_lossy(commit.message_bytes());
+    let subject = message.lines().next().unwrap_or_default().to_owned();
+    let committed_at = aws_smithy_types::DateTime::from_secs(commit.committer().when().seconds())
+        .fmt(aws_smithy_types::date_time::Format::DateTime)
+        .unwrap_or_default();
+    Ok(CommitLine {
+        subject,
+        committed_at,
+    })
+}
+
+/// How many commits `head` has that `base` lacks, and how many `base` has that `head` lacks.
+pub fn ahead_behind(repo: &Repository, head: Oid, base: Oid) -> Result<(usize, usize)> {
+    repo.graph_ahead_behind(head, base)
+        .map_err(Error::git(format!(
+            "count the commits between {base} and {head}"
+        )))
 }

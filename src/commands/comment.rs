@@ -1,12 +1,16 @@
 //! `comment`: the pull request's one summary comment, rendered from detection and posted (or
-//! with `--dry-run` printed).
+//! with `--dry-run` printed). With environments declared, the body says what merging does to
+//! each, which needs the base branch the pull request merges into.
 
 use crate::ci::Ci;
-use crate::cli::{CommentSettings, Settings};
+use crate::cli::{CommentSettings, Settings, Since};
+use crate::config::Config;
 use crate::deploy;
 use crate::detect::range::Environment;
+use crate::detect::report::Report;
 use crate::error::{Error, Result};
 use crate::output;
+use crate::output::comment::Detail;
 
 use super::{detect_range, emit};
 
@@ -15,8 +19,9 @@ use super::{detect_range, emit};
 pub(super) fn run(settings: &Settings, comment: &CommentSettings, env: &Environment) -> Result<()> {
     let (config, report) = detect_range(settings, env)?;
     let details = deploy::comment::details(&config, &report, comment.plan_dir.as_deref())?;
-    let body = output::comment::render(&report, &details);
     if comment.dry_run {
+        let base = crate::github::pull_request::base_branch_from_ci(env);
+        let body = body(settings, env, &config, &report, &details, base)?;
         return emit(settings, &body);
     }
     let token = env
@@ -42,6 +47,18 @@ pub(super) fn run(settings: &Settings, comment: &CommentSettings, env: &Environm
         &slug,
         &report.range.head.to_string(),
     )?;
+    // The base branch matters only to the environments' section: ask the API only for that,
+    // and a failure only loses the branch (the default branch is then assumed, and said).
+    let base = crate::github::pull_request::base_branch_from_ci(env).or_else(|| {
+        if config.environments.is_empty() {
+            return None;
+        }
+        github
+            .pull_base(&slug, number)
+            .map_err(|e| eprintln!("note: {}", crate::text::one_line(&e.to_string())))
+            .ok()
+    });
+    let body = body(settings, env, &config, &report, &details, base)?;
     let (done, url) = match crate::github::sticky_comment::post(&github, &slug, number, &body)? {
         crate::github::sticky_comment::Posted::Created { url } => ("created", url),
         crate::github::sticky_comment::Posted::Updated { url } => ("updated", url),
@@ -52,4 +69,38 @@ pub(super) fn run(settings: &Settings, comment: &CommentSettings, env: &Environm
         settings,
         &format!("{done} the summary comment on {slug}#{number}: {url}\n"),
     )
+}
+
+/// The comment's body; with environments declared, what merging into `base` (else the default
+/// branch, said to be assumed) does to each, naming what the others run under `--since
+/// deployed` (which reads AWS with the job's credentials).
+fn body(
+    settings: &Settings,
+    env: &Environment,
+    config: &Config,
+    report: &Report,
+    details: &[Detail],
+    base: Option<String>,
+) -> Result<String> {
+    let (base, assumed) = match base {
+        Some(base) => (base, false),
+        None => (config.default_branch.clone(), true),
+    };
+    let repo = crate::git::open(&settings.repo)?;
+    let reader = (settings.since == Since::Deployed).then_some(deploy::comment::Reader {
+        repo: &repo,
+        env,
+        verbose: settings.verbose,
+    });
+    let mut notes = Vec::new();
+    let environments =
+        deploy::comment::environments(config, report, &base, assumed, reader, &mut notes);
+    for note in &notes {
+        eprintln!("note: {}", crate::text::one_line(note));
+    }
+    Ok(output::comment::render(
+        report,
+        details,
+        environments.as_ref(),
+    ))
 }

@@ -11,6 +11,7 @@ mod config;
 mod deploy;
 mod detect;
 mod explain;
+mod status;
 
 use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
@@ -39,6 +40,7 @@ pub fn execute(settings: &Settings, env: &Environment) -> Result<()> {
         Action::Bootstrap { target, fix } => deploy::bootstrap(settings, target.as_deref(), *fix),
         Action::Outputs { target } => deploy::outputs(settings, env, target),
         Action::Explain(paths) => explain::run(settings, env, paths),
+        Action::Status => status::run(settings, env),
     }
 }
 

@@ -46,6 +46,17 @@ pub enum DeployedCommit {
     Commit { sha: String, reason: &'static str },
 }
 
+/// What an engine knows of the deployment running now besides its commit, for `status`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeploymentState {
+    /// The state of the newest rollout, in the service's own words (ECS: `COMPLETED`,
+    /// `IN_PROGRESS`, `FAILED`); `None` where the kind has no rollout or cannot say.
+    pub rollout: Option<String>,
+    /// When what runs now was deployed, RFC 3339 in UTC; `None` where the kind does not record
+    /// it (`status` then shows the deployed commit's committer date, and says so).
+    pub deployed_at: Option<String>,
+}
+
 /// One kind of deployment.
 pub trait Engine: Sync {
     /// The steps of target `name` at commit `head`, in the order the deployment runs them:
@@ -69,6 +80,12 @@ pub trait Engine: Sync {
 
     /// `--since deployed`: the commit the target runs now.
     fn deployed_commit(&self, ctx: &Context<'_>) -> Result<DeployedCommit>;
+
+    /// `status`: the rollout state and deployment time of what the target runs now, where the
+    /// kind knows them. Default: neither.
+    fn deployment_state(&self, _ctx: &Context<'_>) -> Result<DeploymentState> {
+        Ok(DeploymentState::default())
+    }
 
     /// The CI jobs that deploy a target of this kind (the orb's job names), for the pull
     /// request comment's chart.

@@ -152,13 +152,7 @@ pub(crate) fn apply_deployed(
             }
             Deployed::Commit(base, reason) => {
                 if let std::collections::hash_map::Entry::Vacant(slot) = routed.entry(base) {
-                    let router = router(repo, config, head, Some(base), None, cache, notes)?;
-                    let changes = if base == head {
-                        Vec::new()
-                    } else {
-                        diff::changes(repo, Some(base), HeadTree::Commit(head))?
-                    };
-                    slot.insert(router.route(&changes, false));
+                    slot.insert(routing_since(repo, config, base, head, cache, notes)?);
                 }
                 let Some(result) = routed.get(&base).and_then(|r| r.get(&name)).cloned() else {
                     continue;
@@ -180,6 +174,25 @@ pub(crate) fn apply_deployed(
         }
     }
     Ok(())
+}
+
+/// Every target's routing over `base..head` (a deployed commit to the head): what the next
+/// deployment of each would take.
+pub(crate) fn routing_since(
+    repo: &Repository,
+    config: &Config,
+    base: git2::Oid,
+    head: git2::Oid,
+    cache: &mut RootCache,
+    notes: &mut Vec<String>,
+) -> Result<Routing> {
+    let router = router(repo, config, head, Some(base), None, cache, notes)?;
+    let changes = if base == head {
+        Vec::new()
+    } else {
+        diff::changes(repo, Some(base), HeadTree::Commit(head))?
+    };
+    Ok(router.route(&changes, false))
 }
 
 /// The routing table of `config`, with the image inputs of every `ecs-service` target that has

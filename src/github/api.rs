@@ -140,6 +140,26 @@ impl GitHub {
         Ok(pulls.into_iter().map(|(_, n)| n).collect())
     }
 
+    /// The branch pull request `number` would merge into (its `base.ref`).
+    pub fn pull_base(&self, slug: &Slug, number: u64) -> Result<String> {
+        let action = format!("read the base branch of {slug}#{number}");
+        let answer = self.send(
+            Method::Get,
+            &format!("/repos/{slug}/pulls/{number}"),
+            &action,
+        )?;
+        let value = self.success(answer, &action)?;
+        value["base"]["ref"]
+            .as_str()
+            .filter(|b| !b.is_empty())
+            .map(str::to_owned)
+            .ok_or_else(|| Error::GitHub {
+                action,
+                refusal: Refusal::Unreadable,
+                message: "the answer has no base.ref".into(),
+            })
+    }
+
     /// Every comment of pull request `number`, page by page.
     pub fn comments(&self, slug: &Slug, number: u64) -> Result<Vec<Comment>> {
         let action = format!("list the comments of {slug}#{number}");

@@ -6,7 +6,8 @@
 //! `CIRCLE_PR_NUMBER`, the GitHub event payload's `pull_request.number`, and last the pull
 //! requests GitHub lists for the head commit (an open one first). Empty variables count as
 //! unset. The variables are read through `ci`, from the environment map this file is given, never
-//! the process's.
+//! the process's. The base branch a pull request merges into comes from the CI
+//! ([`base_branch_from_ci`]) or the API (`GitHub::pull_base`).
 
 use std::path::PathBuf;
 
@@ -103,6 +104,22 @@ pub fn number_from_ci(flag: Option<u64>, env: &Environment) -> Result<Option<u64
         }
     }
     Ok(None)
+}
+
+/// The branch the pull request merges into, as the CI says it: `GITHUB_BASE_REF`, else the
+/// GitHub event payload's `pull_request.base.ref`. `None` when neither says (CircleCI, a push);
+/// an unreadable payload is not an error here, as the base is only worded in the comment.
+pub fn base_branch_from_ci(env: &Environment) -> Option<String> {
+    let ci = Ci::from_env(env);
+    if let Some(base) = ci.github.base_ref {
+        return Some(base);
+    }
+    let text = std::fs::read(ci.github.event_path?).ok()?;
+    let event: Value = serde_json::from_slice(&text).ok()?;
+    event["pull_request"]["base"]["ref"]
+        .as_str()
+        .filter(|b| !b.is_empty())
+        .map(str::to_owned)
 }
 
 /// The pull request number: from the CI, else the first (open first) that GitHub lists for

@@ -41,15 +41,47 @@ pub enum Detail {
     NoPlan { target: String, why: String },
 }
 
+/// What merging the pull request does to the declared environments: the comment's
+/// per-environment section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Environments {
+    /// The branch the pull request merges into.
+    pub base_branch: String,
+    /// Whether that branch is assumed (the default branch), the pull request's own being unknown.
+    pub assumed: bool,
+    /// Each declared environment, in the configuration's order.
+    pub environments: Vec<EnvironmentNote>,
+}
+
+/// One environment in the per-environment section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvironmentNote {
+    pub name: String,
+    pub effect: MergeEffect,
+}
+
+/// What merging does to one environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MergeEffect {
+    /// The environment deploys from the base branch: merging deploys these changed targets
+    /// there (none: nothing of this pull request deploys there).
+    Deploys(Vec<String>),
+    /// The environment is reached by promotion: it stays as it is. With what each changed
+    /// target runs there, where that was read (`--since deployed`): target and commit.
+    Stays(Vec<(String, String)>),
+}
+
 /// Addresses listed per plan at most; the rest are counted.
 const MAX_ADDRESSES: usize = 50;
 
-/// Renders the comment body.
-pub fn render(report: &Report, details: &[Detail]) -> String {
+/// Renders the comment body; `environments`, when the configuration declares some, adds
+/// what merging does to each.
+pub fn render(report: &Report, details: &[Detail], environments: Option<&Environments>) -> String {
     let head = format!(
-        "{}{}{}",
+        "{}{}{}{}",
         markdown::header(report),
         markdown::targets_table(report),
+        environments.map(environments_section).unwrap_or_default(),
         details_section(details)
     );
     let tail = format!("{}{}", chart(report), markdown::range_line(report));
@@ -83,6 +115,60 @@ pub fn render(report: &Report, details: &[Detail]) -> String {
     let mut text: String = cut.chars().take(keep).collect();
     text.push_str(&note);
     text
+}
+
+/// What merging does to each environment: `merging deploys service to dev`, `prod stays at
+/// `abc` until promoted`. Names are escaped; commits are hex.
+fn environments_section(environments: &Environments) -> String {
+    let code = |text: &str| crate::path::RepoPath::from(text).markdown_code();
+    let mut out = format!(
+        "\n**Environments**, merging into {}",
+        code(&environments.base_branch)
+    );
+    if environments.assumed {
+        out.push_str(" (the default branch: the pull request's base was not known)");
+    }
+    out.push_str(":\n\n");
+    for environment in &environments.environments {
+        let name = markdown::escape_text(&environment.name);
+        let line = match &environment.effect {
+            MergeEffect::Deploys(targets) if targets.is_empty() => {
+                format!("merging deploys nothing to {name}")
+            }
+            MergeEffect::Deploys(targets) => format!(
+                "merging deploys {} to {name}",
+                targets
+                    .iter()
+                    .map(|t| markdown::escape_text(t))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            MergeEffect::Stays(running) => {
+                let sha = |commit: &str| {
+                    let hex: String = crate::text::short_sha(commit)
+                        .chars()
+                        .filter(char::is_ascii_hexdigit)
+                        .collect();
+                    format!("`{hex}`")
+                };
+                match running.as_slice() {
+                    [] => format!("{name} stays as it is until promoted"),
+                    [(_, first), rest @ ..] if rest.iter().all(|(_, c)| c == first) => {
+                        format!("{name} stays at {} until promoted", sha(first))
+                    }
+                    each => format!(
+                        "{name} stays as it is until promoted ({})",
+                        each.iter()
+                            .map(|(t, c)| format!("{} at {}", markdown::escape_text(t), sha(c)))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                }
+            }
+        };
+        let _ = writeln!(out, "- **{name}**: {line}");
+    }
+    out
 }
 
 /// The details of each changed target, after the table: the image tag, the plan summary
@@ -305,5 +391,64 @@ mod tests {
             label(&long).chars().filter(|c| *c == 'x').count(),
             MAX_LABEL - 1
         );
+    }
+
+    #[test]
+    fn each_environment_says_what_merging_does_to_it() {
+        let a = "a".repeat(40);
+        let b = "b".repeat(40);
+        let note = |name: &str, effect| EnvironmentNote {
+            name: name.into(),
+            effect,
+        };
+        let section = environments_section(&Environments {
+            base_branch: "main".into(),
+            assumed: false,
+            environments: vec![
+                note(
+                    "dev",
+                    MergeEffect::Deploys(vec!["api".into(), "infra".into()]),
+                ),
+                note("test", MergeEffect::Deploys(vec![])),
+                note(
+                    "prod",
+                    MergeEffect::Stays(vec![
+                        ("api".into(), a.clone()),
+                        ("infra".into(), a.clone()),
+                    ]),
+                ),
+                note(
+                    "dr",
+                    MergeEffect::Stays(vec![("api".into(), a), ("infra".into(), b)]),
+                ),
+                note("qa", MergeEffect::Stays(vec![])),
+            ],
+        });
+        assert_eq!(
+            section,
+            "\n**Environments**, merging into ` main `:\n\n\
+             - **dev**: merging deploys api, infra to dev\n\
+             - **test**: merging deploys nothing to test\n\
+             - **prod**: prod stays at `aaaaaaaaaaaa` until promoted\n\
+             - **dr**: dr stays as it is until promoted (api at `aaaaaaaaaaaa`, infra at `bbbbbbbbbbbb`)\n\
+             - **qa**: qa stays as it is until promoted\n"
+        );
+    }
+
+    #[test]
+    fn a_recorded_commit_that_is_not_hex_cannot_leave_its_code_span() {
+        let section = environments_section(&Environments {
+            base_branch: "main".into(),
+            assumed: true,
+            environments: vec![EnvironmentNote {
+                name: "prod".into(),
+                effect: MergeEffect::Stays(vec![("api".into(), "ab`<img>".into())]),
+            }],
+        });
+        assert!(
+            section.contains("prod stays at `ab` until promoted"),
+            "{section}"
+        );
+        assert!(section.contains("(the default branch: the pull request's base was not known)"));
     }
 }

@@ -814,3 +814,87 @@ fn the_body_carries_the_image_tag_and_the_saved_plan_of_this_commit_only() {
         "{body}"
     );
 }
+
+/// [`changed_repo`] with environments: `dev` deploys from `main`, `prod` from `release`, `qa`
+/// only by promotion.
+fn environments_repo() -> (Repo, String) {
+    let (repo, _) = changed_repo();
+    repo.write(
+        ".quest-changes.yml",
+        &format!(
+            "{}environments:\n  dev: {{branches: [main], region: us-east-1}}\n  prod: {{branches: [release], region: us-east-1}}\n  qa: {{region: us-east-1}}\n",
+            crate::support::PATTERN_TARGETS
+        ),
+    );
+    let base = repo.commit("environments");
+    repo.write("app/server.js", "console.log('again')\n");
+    repo.commit("change the app again");
+    (repo, base)
+}
+
+#[test]
+fn the_body_says_what_merging_deploys_to_each_environment() {
+    let (repo, base) = environments_repo();
+    // GitHub Actions names the base branch of a pull request.
+    let run = Quest::new()
+        .cwd(&repo.path)
+        .args(["comment", "--dry-run", "--base", &base])
+        .env("GITHUB_BASE_REF", "main")
+        .run()
+        .ok();
+    assert!(
+        run.stdout.contains(
+            "\n**Environments**, merging into ` main `:\n\n- **dev**: merging deploys service to dev\n- **prod**: prod stays as it is until promoted\n- **qa**: qa stays as it is until promoted\n"
+        ),
+        "{}",
+        run.stdout
+    );
+
+    // Posting: the API says the pull request merges into `release`.
+    let hub = Hub::new();
+    hub.user("quest-bot").page(1, vec![]).accept_create().mount(
+        Mock::given(method("GET"))
+            .and(path("/repos/o/r/pulls/7"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(json!({"number": 7, "base": {"ref": "release"}})),
+            ),
+    );
+    comment_cmd(&repo, &base, &hub).run().ok();
+    let body = hub.posted_body();
+    assert!(
+        body.contains(
+            "**Environments**, merging into ` release `:\n\n- **dev**: dev stays as it is until promoted\n- **prod**: merging deploys service to prod\n"
+        ),
+        "{body}"
+    );
+
+    // The API cannot say: the default branch is assumed, and said; the comment is posted.
+    let hub = Hub::new();
+    hub.user("quest-bot").page(1, vec![]).accept_create();
+    let run = comment_cmd(&repo, &base, &hub).run().ok();
+    assert!(
+        run.stderr
+            .contains("note: failed to read the base branch of o/r#7: "),
+        "{}",
+        run.stderr
+    );
+    let body = hub.posted_body();
+    assert!(
+        body.contains(
+            "**Environments**, merging into ` main ` (the default branch: the pull request's base was not known):\n\n- **dev**: merging deploys service to dev\n"
+        ),
+        "{body}"
+    );
+
+    // Without environments there is no such section, and no question to the API.
+    let (repo, base) = changed_repo();
+    let hub = Hub::new();
+    hub.user("quest-bot").page(1, vec![]).accept_create();
+    comment_cmd(&repo, &base, &hub).run().ok();
+    assert!(!hub.posted_body().contains("Environments"));
+    assert!(hub
+        .requests()
+        .iter()
+        .all(|r| !r.url.path().starts_with("/repos/o/r/pulls/")));
+}

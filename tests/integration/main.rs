@@ -32,6 +32,7 @@ mod service_deploy;
 mod service_image;
 mod service_rollout;
 mod since_deployed;
+mod status;
 mod support;
 mod terraform_deploy;
 mod terraform_support;

@@ -25,7 +25,7 @@ use crate::aws::Aws;
 use crate::config::{Config, Target, TargetKind, TargetSettings};
 use crate::config::{StateFile, TerraformDeploy};
 use crate::deploy::context::Context;
-use crate::deploy::engine::{DeployedCommit, Options};
+use crate::deploy::engine::{DeployedCommit, DeploymentState, Options};
 use crate::deploy::plan_summary::PlanSummary;
 use crate::deploy::progress::Progress;
 use crate::detect::plan::Step;
@@ -72,6 +72,20 @@ impl crate::deploy::engine::Engine for Engine {
                 reason: "the commit of the root's last apply",
             },
             None => DeployedCommit::Nothing,
+        })
+    }
+
+    /// The time its marker records for the last apply; a root has no rollout.
+    fn deployment_state(&self, ctx: &Context<'_>) -> Result<DeploymentState> {
+        let TargetSettings::Terraform { deploy, .. } = &ctx.target.settings else {
+            return Ok(DeploymentState::default());
+        };
+        if deploy.state.is_none() {
+            return Ok(DeploymentState::default());
+        }
+        Ok(DeploymentState {
+            rollout: None,
+            deployed_at: last_apply(ctx)?.map(|m| m.time),
         })
     }
 
@@ -647,12 +661,16 @@ pub fn redacted(text: &str) -> String {
 
 /// `--since deployed`: the commit of the root's last successful apply, from the marker object.
 pub fn deployed_commit(ctx: &Context<'_>) -> Result<Option<String>> {
+    Ok(last_apply(ctx)?.map(|m| m.commit))
+}
+
+/// The marker of the root's last apply, if any: read from the state bucket.
+fn last_apply(ctx: &Context<'_>) -> Result<Option<marker::Marker>> {
     let root = root(ctx)?;
     let runtime = crate::aws::runtime()?;
     runtime.block_on(async {
         let aws = ctx.aws(Some(&root.state.region)).await?;
-        let found = marker::read(&aws, root.state).await?;
-        Ok(found.map(|m| m.commit))
+        marker::read(&aws, root.state).await
     })
 }
 
