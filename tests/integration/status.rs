@@ -159,16 +159,17 @@ fn status_says_what_runs_where_in_every_format() {
     let service = &doc["targets"]["service"];
     assert_eq!(service["kind"], "ecs-service");
     let dev = &service["environments"]["dev"];
-    let committed_at = dev["deployed_at"].as_str().unwrap().to_owned();
+    // ECS says when the service's deployment last changed, and its rollout state.
+    let deployed_at = dev["deployed_at"].as_str().unwrap().to_owned();
     assert_eq!(
         dev,
         &json!({
             "state": "deployed",
             "commit": head,
             "subject": "v3",
-            "deployed_at": committed_at,
-            "deployed_at_source": "commit",
-            "rollout": null,
+            "deployed_at": deployed_at,
+            "deployed_at_source": "deployment",
+            "rollout": "COMPLETED",
             "behind": 0,
             "ahead": 0,
             "next": [],
@@ -176,8 +177,8 @@ fn status_says_what_runs_where_in_every_format() {
         })
     );
     assert!(
-        committed_at.ends_with('Z') && committed_at.len() == 20,
-        "{committed_at}"
+        deployed_at.ends_with('Z') && deployed_at.len() == 20,
+        "{deployed_at}"
     );
     let prod_cell = &service["environments"]["prod"];
     assert_eq!(prod_cell["state"], "deployed");

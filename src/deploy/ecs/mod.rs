@@ -29,7 +29,7 @@ use crate::aws::Aws;
 use crate::config::ServiceDeploy;
 use crate::config::{Target, TargetSettings};
 use crate::deploy::context::Context;
-use crate::deploy::engine::{DeployedCommit, Options};
+use crate::deploy::engine::{DeployedCommit, DeploymentState, Options};
 use crate::detect::plan::Step;
 use crate::error::{Error, Result};
 use crate::output::comment::Detail;
@@ -234,6 +234,21 @@ impl crate::deploy::engine::Engine for Engine {
                 reason: "the commit of the image the service runs",
             },
             None => DeployedCommit::Nothing,
+        })
+    }
+
+    /// The state of the service's PRIMARY deployment, and when it last changed (for a
+    /// `COMPLETED` one, when it completed).
+    fn deployment_state(&self, ctx: &Context<'_>) -> Result<DeploymentState> {
+        let deploy = settings(ctx)?;
+        if deploy.ecs.is_none() || deploy.image.is_none() {
+            return Ok(DeploymentState::default());
+        }
+        let (_, names) = names(ctx, deploy)?;
+        let runtime = crate::aws::runtime()?;
+        runtime.block_on(async {
+            let aws = ctx.aws(None).await?;
+            rollout::deployment_state(&aws, &names).await
         })
     }
 

@@ -329,6 +329,23 @@ pub async fn deployed_commit(
         .map(str::to_ascii_lowercase))
 }
 
+/// `status`: the rollout state of the service's PRIMARY deployment and when it last changed.
+pub async fn deployment_state(
+    aws: &Aws,
+    names: &EcsNames,
+) -> Result<crate::deploy::engine::DeploymentState> {
+    let service = Ecs::new(aws, names).service().await?;
+    let primary = service.deployments.iter().find(|d| d.status == "PRIMARY");
+    Ok(crate::deploy::engine::DeploymentState {
+        rollout: primary.and_then(|d| d.rollout_state.clone()),
+        deployed_at: primary.and_then(|d| d.updated_at).and_then(|at| {
+            at.duration_since(std::time::UNIX_EPOCH)
+                .ok()
+                .map(|d| super::clock::rfc3339(d.as_secs() as i64))
+        }),
+    })
+}
+
 /// The service's running revision: its ARN and its content as a registration.
 /// Checks, before anything is built or pushed, that the service runs a task definition with
 /// the container the image replaces: a typo in `ecs.container` must not push first.
