@@ -388,6 +388,19 @@ fn a_commit_dev_runs_is_promoted_to_prod_by_digest_and_nothing_else_is() {
         .json();
     assert_eq!(doc["targets"]["service"]["base"], head.as_str(), "{doc}");
     assert_eq!(doc["targets"]["service"]["changed"], false, "{doc}");
+
+    // `status` reads each environment in its own account: both run `head`, one behind the
+    // checked-out `later`, whose change to the app each would deploy next.
+    let status = world.quest().args(["status", "--format", "json"]).run();
+    assert_eq!(status.code, 0, "{}", status.stderr);
+    let status = status.json();
+    for env in ["dev", "prod"] {
+        let cell = &status["targets"]["service"]["environments"][env];
+        assert_eq!(cell["commit"], head.as_str(), "{env}: {status}");
+        assert_eq!(cell["rollout"], "COMPLETED", "{env}: {status}");
+        assert_eq!(cell["behind"], 1, "{env}: {status}");
+        assert_eq!(cell["next"], json!(["app/server.js"]), "{env}: {status}");
+    }
 }
 
 #[test]
