@@ -30,9 +30,28 @@ pub fn details(config: &Config, report: &Report, plan_dir: Option<&Path>) -> Res
         let Some(target) = config.targets.get(name) else {
             continue;
         };
-        if let Some(detail) =
-            engine(target.kind).comment_detail(name, target, report.range.head, plan_dir)?
+        let engine = engine(target.kind);
+        // Without --env, a kind that plans per environment shows each environment's plan,
+        // read from that environment's folder and resolved for it.
+        if engine.comments_per_environment()
+            && config.environment.is_none()
+            && !config.environments.is_empty()
         {
+            for env in config.environments.keys() {
+                let resolved = config.for_environment(env)?;
+                let Some(target) = resolved.targets.get(name) else {
+                    continue;
+                };
+                let dir = plan_dir.map(|d| d.join(env));
+                if let Some(detail) =
+                    engine.comment_detail(name, target, report.range.head, dir.as_deref())?
+                {
+                    details.push(detail.in_environment(env));
+                }
+            }
+            continue;
+        }
+        if let Some(detail) = engine.comment_detail(name, target, report.range.head, plan_dir)? {
             details.push(detail);
         }
     }

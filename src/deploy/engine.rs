@@ -81,6 +81,13 @@ pub trait Engine: Sync {
     /// `--since deployed`: the commit the target runs now.
     fn deployed_commit(&self, ctx: &Context<'_>) -> Result<DeployedCommit>;
 
+    /// Whether each environment has its own part in the pull request comment (a plan saved per
+    /// environment, in a folder of its name under the plan directory). Default: one part for
+    /// every environment.
+    fn comments_per_environment(&self) -> bool {
+        false
+    }
+
     /// `status`: the rollout state and deployment time of what the target runs now, where the
     /// kind knows them. Default: neither.
     fn deployment_state(&self, _ctx: &Context<'_>) -> Result<DeploymentState> {

@@ -41,6 +41,32 @@ pub enum Detail {
     NoPlan { target: String, why: String },
 }
 
+impl Detail {
+    /// The same part, its heading naming the environment it is of: `infra in dev`.
+    pub fn in_environment(self, environment: &str) -> Detail {
+        let label = |target: String| format!("{target} in {environment}");
+        match self {
+            Detail::Image {
+                target,
+                repository,
+                tag,
+            } => Detail::Image {
+                target: label(target),
+                repository,
+                tag,
+            },
+            Detail::Plan { target, summary } => Detail::Plan {
+                target: label(target),
+                summary,
+            },
+            Detail::NoPlan { target, why } => Detail::NoPlan {
+                target: label(target),
+                why,
+            },
+        }
+    }
+}
+
 /// What merging the pull request does to the declared environments: the comment's
 /// per-environment section.
 #[derive(Debug, Clone, PartialEq, Eq)]

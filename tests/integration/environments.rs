@@ -359,6 +359,36 @@ fn terraform_applies_per_environment_with_its_own_state_marker_and_region() {
         prod["targets"]["infra"]["changed"], true,
         "prod runs a, and a..b changed the root's main.tf: {prod}"
     );
+
+    // A pull request plans each environment into one plan directory; the comment shows each
+    // environment's plan, read from that environment's folder.
+    let plans = dir.path().join("plans");
+    for env in ["dev", "prod"] {
+        run(&[
+            "deploy",
+            "infra",
+            "--env",
+            env,
+            "--base",
+            &a,
+            "--plan-only",
+            "--plan-dir",
+            plans.to_str().unwrap(),
+        ])
+        .ok();
+    }
+    let body = quest(&repo, &moto, &rc)
+        .args(["comment", "--dry-run", "--base", &a, "--plan-dir"])
+        .arg(&plans)
+        .run()
+        .ok()
+        .stdout;
+    assert!(body.contains("**infra in dev**: No changes.\n"), "{body}");
+    assert!(body.contains("**infra in prod**: No changes.\n"), "{body}");
+    assert!(
+        !body.contains("no plan was saved"),
+        "each environment's plan was found in its folder: {body}"
+    );
 }
 
 /// Python that points `kw` at the account of an assumed role, as the binary reaches prod.

@@ -89,6 +89,11 @@ impl crate::deploy::engine::Engine for Engine {
         })
     }
 
+    /// Each environment's plan is saved in its own folder of the plan directory.
+    fn comments_per_environment(&self) -> bool {
+        true
+    }
+
     /// The saved plan summary when one was made for this commit (a summary of another commit
     /// is never shown as this one's), else why there is none.
     fn comment_detail(
