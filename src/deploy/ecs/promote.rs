@@ -11,7 +11,7 @@
 //!    since A's deployment can block it (exit 4) before B changes.
 //! 4. **B's rollout**, as a deployment's: a revision copied from B's running one with the
 //!    container pinned to the digest, one `UpdateService`, the watch, and the rollback of B
-//!    alone when it fails. A is never written to.
+//!    alone when it fails. A's service is never changed.
 //!
 //! A refusal of steps 1 and 2 is [`Error::NotPromotable`] (exit 13). The repository is A's:
 //! the one registry every environment pulls from lives in the account that builds (the
