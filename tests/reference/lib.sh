@@ -365,8 +365,11 @@ ref_stage_tree() {
 # ref_moto_override DIR [ALIAS...]: write DIR/moto_override.tf, a Terraform
 # override file that merges into the root's provider "aws" block(s): every
 # endpoint in REF_AWS_SERVICES points at MOTO_ENDPOINT, path-style S3, no
-# credential/account/metadata checks, and few retries (moto answers 500 for a
-# few calls and the provider would otherwise retry for many minutes). Pass
+# credential/metadata checks, and few retries (moto answers 500 for a few
+# calls and the provider would otherwise retry for many minutes). The
+# provider still asks STS (moto) for its account, as on AWS: a root's
+# allowed_account_ids needs it, and under an assume_role block moto answers
+# with the role's account. Pass
 # the alias of every aliased provider "aws" block the root declares. The
 # file is removed at exit; ref_moto_override_remove removes it earlier.
 ref_moto_override() {
@@ -385,7 +388,6 @@ ref_moto_override() {
       printf '  secret_key                  = "test"\n'
       printf '  s3_use_path_style           = true\n'
       printf '  skip_credentials_validation = true\n'
-      printf '  skip_requesting_account_id  = true\n'
       printf '  skip_metadata_api_check     = true\n'
       printf '  skip_region_validation      = true\n'
       printf '  max_retries                 = %s\n' "${MOTO_MAX_RETRIES:-2}"

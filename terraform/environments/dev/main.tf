@@ -25,10 +25,18 @@ module "stack" {
   ecr_force_delete         = true
   autoscaling              = { min_capacity = 4, max_capacity = 8 }
 
+  # dev answers on dev.<domain>, prod on the apex.
+  dns = var.dns == null ? null : {
+    zone_id     = var.dns.zone_id
+    domain_name = "dev.${var.dns.domain}"
+  }
+
+  # Images are built once, here; prod runs them from this repository.
+  ecr_pull_account_ids = var.ecr_pull_account_ids
+
   state_bucket               = var.state_bucket
   state_key                  = var.state_key
   certificate_arn            = var.certificate_arn
-  dns                        = var.dns
   alb_access_logs_bucket     = var.alb_access_logs_bucket
   circleci                   = var.circleci
   circleci_oidc_provider_arn = var.circleci_oidc_provider_arn

@@ -31,6 +31,16 @@ output "ecr_repository_url" {
   value       = module.stack.ecr_repository_url
 }
 
+output "ecr_repository_arn" {
+  description = "ARN of that repository."
+  value       = module.stack.ecr_repository_arn
+}
+
+output "account_id" {
+  description = "AWS account the environment runs in."
+  value       = module.stack.account_id
+}
+
 output "alb_dns_name" {
   description = "DNS name of the load balancer."
   value       = module.stack.alb_dns_name

@@ -1,6 +1,27 @@
-# Only what is supplied from outside (the account's bucket, certificate or
-# zone, CircleCI ids) or switched per run (the feature switches). dev's fixed
+# Only what is supplied from outside (the account, its bucket, certificate or
+# zone, the shared repository, CircleCI ids) or switched per run (the feature switches). dev's fixed
 # values are written out in main.tf; ../../modules/stack validates them all.
+
+variable "account_id" {
+  description = "AWS account of dev; the provider refuses to work in any other."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.account_id))
+    error_message = "account_id must be a 12-digit AWS account id."
+  }
+}
+
+variable "assume_role_arn" {
+  description = "Role in dev's account for the provider to assume (how a CI with one identity reaches each environment's account); null uses the credentials as they are."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.assume_role_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/", var.assume_role_arn))
+    error_message = "assume_role_arn must be an IAM role ARN."
+  }
+}
 
 variable "state_bucket" {
   description = "Name of the state bucket, as given to `terraform init -backend-config=bucket=...` (a backend block cannot be read from the configuration, so it is repeated here for the outputs and the infra-deployer role)."
@@ -26,10 +47,10 @@ variable "certificate_arn" {
 }
 
 variable "dns" {
-  description = "Optional: an existing Route 53 public hosted zone and the name to serve; the certificate is then issued and DNS-validated there."
+  description = "Optional: the product's domain and an existing Route 53 public hosted zone in this account that holds dev's name, `dev.<domain>`; the certificate is then issued and DNS-validated there."
   type = object({
-    zone_id     = string
-    domain_name = string
+    zone_id = string
+    domain  = string
   })
   default = null
 }
@@ -38,6 +59,12 @@ variable "alb_access_logs_bucket" {
   description = "Existing S3 bucket for load balancer access logs; null disables them."
   type        = string
   default     = null
+}
+
+variable "ecr_pull_account_ids" {
+  description = "Accounts of the environments that run the images dev builds (prod's account): dev's repository lets them pull."
+  type        = list(string)
+  default     = []
 }
 
 variable "circleci" {

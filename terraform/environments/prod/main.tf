@@ -18,18 +18,24 @@ module "stack" {
   availability_zones = ["us-east-1a", "us-east-1b"]
   vpc_cidr_block     = "10.20.0.0/16"
 
-  # prod is kept: the longest key recovery window, deletion protection, a
-  # repository that destroy cannot delete while it holds images, and room to
-  # scale out to 16 tasks.
+  # prod is kept: the longest key recovery window, deletion protection and
+  # room to scale out to 16 tasks. It has no repository of its own.
   kms_deletion_window_days = 30
   alb_deletion_protection  = true
-  ecr_force_delete         = false
   autoscaling              = { min_capacity = 4, max_capacity = 16 }
+
+  # prod answers on the apex, dev on dev.<domain>.
+  dns = var.dns == null ? null : {
+    zone_id     = var.dns.zone_id
+    domain_name = var.dns.domain
+  }
+
+  # Images are built once, in dev's account; prod pulls them from there.
+  shared_ecr_repository = var.shared_ecr_repository
 
   state_bucket               = var.state_bucket
   state_key                  = var.state_key
   certificate_arn            = var.certificate_arn
-  dns                        = var.dns
   alb_access_logs_bucket     = var.alb_access_logs_bucket
   circleci                   = var.circleci
   circleci_oidc_provider_arn = var.circleci_oidc_provider_arn

@@ -97,21 +97,34 @@ data "aws_iam_policy_document" "service_deployer" {
   }
 
   statement {
-    sid = "PushAndPullOwnRepository"
+    sid = "ReadImagesAndFindings"
     actions = [
       "ecr:BatchCheckLayerAvailability",
       "ecr:BatchGetImage",
-      "ecr:CompleteLayerUpload",
       "ecr:DescribeImageScanFindings",
       "ecr:DescribeImages",
       "ecr:DescribeRepositories",
       "ecr:GetDownloadUrlForLayer",
-      "ecr:InitiateLayerUpload",
-      "ecr:PutImage",
-      "ecr:StartImageScan",
-      "ecr:UploadLayerPart",
     ]
     resources = [var.service.ecr_repository_arn]
+  }
+
+  # Only the environment whose account holds the repository builds and pushes;
+  # the others deploy by digest what it pushed.
+  dynamic "statement" {
+    for_each = var.service.ecr_push ? [var.service.ecr_repository_arn] : []
+
+    content {
+      sid = "PushAndScan"
+      actions = [
+        "ecr:CompleteLayerUpload",
+        "ecr:InitiateLayerUpload",
+        "ecr:PutImage",
+        "ecr:StartImageScan",
+        "ecr:UploadLayerPart",
+      ]
+      resources = [statement.value]
+    }
   }
 
   statement {

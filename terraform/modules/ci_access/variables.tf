@@ -76,9 +76,10 @@ variable "max_session_duration" {
 }
 
 variable "service" {
-  description = "The deployable service the service-deployer role may update."
+  description = "The deployable service the service-deployer role may update. ecr_push = false for an environment that runs images pushed by another (its repository is in another account): the role may then read and pull, not push."
   type = object({
     ecr_repository_arn = string
+    ecr_push           = optional(bool, true)
     cluster_arn        = string
     service_arn        = string
     execution_role_arn = string

@@ -1,6 +1,7 @@
 # The private image repository of the quest service. Tags are immutable so
 # a deployed tag (the git SHA) always means the same image; every push is
-# scanned; the lifecycle policy bounds storage cost.
+# scanned; the lifecycle policy bounds storage cost. Images are built once:
+# the repository policy lets the other environments' accounts pull them.
 
 resource "aws_ecr_repository" "this" {
   name                 = var.name
@@ -15,6 +16,53 @@ resource "aws_ecr_repository" "this" {
     encryption_type = "KMS"
     kms_key         = var.kms_key_arn
   }
+}
+
+data "aws_partition" "current" {}
+
+locals {
+  pull_principals = [for id in sort(var.pull_account_ids) : "arn:${data.aws_partition.current.partition}:iam::${id}:root"]
+}
+
+# Cross-account pull: the accounts in pull_account_ids may read images (to
+# run them, and to resolve and check a digest before a promotion), never push.
+# Their own IAM policies must allow the same actions on this repository.
+data "aws_iam_policy_document" "pull" {
+  count = length(var.pull_account_ids) > 0 ? 1 : 0
+
+  statement {
+    sid = "PullFromEnvironmentAccounts"
+    actions = [
+      "ecr:BatchCheckLayerAvailability",
+      "ecr:BatchGetImage",
+      "ecr:GetDownloadUrlForLayer",
+    ]
+
+    principals {
+      type        = "AWS"
+      identifiers = local.pull_principals
+    }
+  }
+
+  statement {
+    sid = "ReadImagesAndFindingsFromEnvironmentAccounts"
+    actions = [
+      "ecr:DescribeImageScanFindings",
+      "ecr:DescribeImages",
+    ]
+
+    principals {
+      type        = "AWS"
+      identifiers = local.pull_principals
+    }
+  }
+}
+
+resource "aws_ecr_repository_policy" "pull" {
+  count = length(var.pull_account_ids) > 0 ? 1 : 0
+
+  repository = aws_ecr_repository.this.name
+  policy     = data.aws_iam_policy_document.pull[0].json
 }
 
 resource "aws_ecr_lifecycle_policy" "this" {

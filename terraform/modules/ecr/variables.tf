@@ -45,3 +45,14 @@ variable "force_delete" {
   type        = bool
   default     = false
 }
+
+variable "pull_account_ids" {
+  description = "Other AWS accounts whose principals may pull images from this repository (the environments that run images built once in this account). Empty: no repository policy, only this account can pull."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for id in var.pull_account_ids : can(regex("^[0-9]{12}$", id))])
+    error_message = "pull_account_ids must be 12-digit AWS account ids."
+  }
+}

@@ -41,7 +41,7 @@ variable "image" {
 }
 
 variable "ecr_repository_arn" {
-  description = "ARN of the ECR repository the execution role may pull from."
+  description = "ARN of the ECR repository the execution role may pull from; it may be in another account (images built once), whose repository policy must then allow this account to pull."
   type        = string
 
   validation {

@@ -87,10 +87,32 @@ module "network" {
 
 module "ecr" {
   source = "../ecr"
+  count  = var.shared_ecr_repository == null ? 1 : 0
 
-  name         = local.name
-  kms_key_arn  = aws_kms_key.this.arn
-  force_delete = var.ecr_force_delete
+  name             = local.name
+  kms_key_arn      = aws_kms_key.this.arn
+  force_delete     = var.ecr_force_delete
+  pull_account_ids = var.ecr_pull_account_ids
+}
+
+# The repository became optional (count) when environments started sharing one.
+moved {
+  from = module.ecr
+  to   = module.ecr[0]
+}
+
+# The repository the service pulls from: the environment's own, or the shared
+# one of the environment that builds the images (in another account).
+locals {
+  ecr_repository = var.shared_ecr_repository == null ? {
+    name = module.ecr[0].repository_name
+    url  = module.ecr[0].repository_url
+    arn  = module.ecr[0].repository_arn
+    } : {
+    name = regex("repository/(.+)$", var.shared_ecr_repository.arn)[0]
+    url  = var.shared_ecr_repository.url
+    arn  = var.shared_ecr_repository.arn
+  }
 }
 
 module "dns" {
@@ -133,8 +155,8 @@ module "ecs_service" {
   cluster_name       = local.name
   service_name       = var.project
   container_name     = var.project
-  image              = "${module.ecr.repository_url}:${var.initial_image_tag}"
-  ecr_repository_arn = module.ecr.repository_arn
+  image              = "${local.ecr_repository.url}:${var.initial_image_tag}"
+  ecr_repository_arn = local.ecr_repository.arn
   task_size          = var.task_size
   desired_count      = var.desired_count
   log_retention_days = var.log_retention_days
@@ -170,7 +192,8 @@ module "ci_access" {
   oidc_provider_arn    = var.circleci_oidc_provider_arn
 
   service = {
-    ecr_repository_arn = module.ecr.repository_arn
+    ecr_repository_arn = local.ecr_repository.arn
+    ecr_push           = var.shared_ecr_repository == null
     cluster_arn        = module.ecs_service.cluster_arn
     service_arn        = module.ecs_service.service_arn
     execution_role_arn = module.ecs_service.execution_role_arn

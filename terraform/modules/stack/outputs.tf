@@ -22,13 +22,23 @@ output "task_definition_family" {
 }
 
 output "ecr_repository_name" {
-  description = "ECR repository the service's images are pushed to."
-  value       = module.ecr.repository_name
+  description = "ECR repository the service's images come from (the shared one when shared_ecr_repository is set)."
+  value       = local.ecr_repository.name
 }
 
 output "ecr_repository_url" {
-  description = "URL to tag and push images to."
-  value       = module.ecr.repository_url
+  description = "URL of that repository: push target of the environment that builds, pull source of the others."
+  value       = local.ecr_repository.url
+}
+
+output "ecr_repository_arn" {
+  description = "ARN of that repository; pass it with the URL to the other environments as shared_ecr_repository."
+  value       = local.ecr_repository.arn
+}
+
+output "account_id" {
+  description = "AWS account the environment was applied in."
+  value       = local.account_id
 }
 
 output "alb_dns_name" {

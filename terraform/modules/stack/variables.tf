@@ -176,9 +176,49 @@ variable "autoscaling" {
 }
 
 variable "ecr_force_delete" {
-  description = "Let destroy delete the ECR repository while it still holds images."
+  description = "Let destroy delete the ECR repository while it still holds images (only when this environment creates it)."
   type        = bool
   default     = false
+}
+
+# --- Images: built once, in one account's repository ------------------------------------
+
+variable "ecr_pull_account_ids" {
+  description = "Accounts of the other environments that run the images built and pushed here: the repository this environment creates lets them pull (cross-account). Empty for an environment whose images no other account runs."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = length(var.ecr_pull_account_ids) == 0 || var.shared_ecr_repository == null
+    error_message = "ecr_pull_account_ids applies only to the repository this environment creates; leave it empty when shared_ecr_repository is set."
+  }
+}
+
+variable "shared_ecr_repository" {
+  description = "The repository of the environment that builds the images, in another account (its outputs ecr_repository_arn and ecr_repository_url). When set, this environment creates no repository: its execution role pulls from that one, whose policy must list this account (ecr_pull_account_ids of the owning environment). null: create the environment's own repository."
+  type = object({
+    arn = string
+    url = string
+  })
+  default = null
+
+  validation {
+    condition = var.shared_ecr_repository == null ? true : (
+      can(regex("^arn:aws[a-z-]*:ecr:[a-z0-9-]+:[0-9]{12}:repository/[a-z0-9._/-]+$", var.shared_ecr_repository.arn)) &&
+      can(regex("^[0-9]{12}\\.dkr\\.ecr\\.[a-z0-9-]+\\.amazonaws\\.com(\\.cn)?/[a-z0-9._/-]+$", var.shared_ecr_repository.url))
+    )
+    error_message = "shared_ecr_repository.arn must be an ECR repository ARN and shared_ecr_repository.url its URL (<account>.dkr.ecr.<region>.amazonaws.com/<name>)."
+  }
+
+  validation {
+    # <account>.dkr.ecr.<region>.<suffix>/<name> rewritten as <region>:<account>:repository/<name>,
+    # the tail of the ARN.
+    condition = var.shared_ecr_repository == null ? true : (
+      replace(var.shared_ecr_repository.url, "/^([0-9]{12})\\.dkr\\.ecr\\.([a-z0-9-]+)\\.[^/]+/(.+)$/", "$2:$1:repository/$3") ==
+      replace(var.shared_ecr_repository.arn, "/^arn:[^:]+:ecr:/", "")
+    )
+    error_message = "shared_ecr_repository.arn and .url must name the same repository (account, region and name)."
+  }
 }
 
 variable "log_retention_days" {
