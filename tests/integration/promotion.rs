@@ -220,6 +220,29 @@ impl World {
     }
 }
 
+impl World {
+    /// The tags of the image `digest` in dev's repository, sorted.
+    fn tags(&self, digest: &str) -> Vec<String> {
+        let ecr = aws_sdk_ecr::Client::new(&self.dev);
+        self.runtime.block_on(async {
+            let out = ecr
+                .describe_images()
+                .repository_name(REPOSITORY)
+                .image_ids(
+                    aws_sdk_ecr::types::ImageIdentifier::builder()
+                        .image_digest(digest)
+                        .build(),
+                )
+                .send()
+                .await
+                .unwrap();
+            let mut tags = out.image_details()[0].image_tags().to_vec();
+            tags.sort();
+            tags
+        })
+    }
+}
+
 /// An SDK configuration for `account`: the role moto hands out for it, assumed from the test
 /// keys, as the binary does for an environment's `role_arn`.
 fn account_config(
@@ -375,6 +398,11 @@ fn a_commit_dev_runs_is_promoted_to_prod_by_digest_and_nothing_else_is() {
         "nothing was pushed"
     );
     assert_eq!(world.images(), 1, "one image in the repository");
+    assert_eq!(
+        world.tags(&digest),
+        [head.clone(), format!("prod-{head}")],
+        "the promoted digest is marked as prod's"
+    );
 
     // prod now answers `--since deployed` with the promoted commit.
     let doc = world

@@ -13,6 +13,9 @@
 //!    container pinned to the digest, one `UpdateService`, the watch, and the rollback of B
 //!    alone when it fails. A's service is never changed.
 //!
+//! 5. **The mark**: the digest gets one more tag, `<B>-<commit>` (a repository's lifecycle
+//!    policy can then keep what B runs).
+//!
 //! A refusal of steps 1 and 2 is [`Error::NotPromotable`] (exit 13). The repository is A's:
 //! the one registry every environment pulls from lives in the account that builds (the
 //! reference Terraform gives B's account pull access to it), so A's credentials read its tags
@@ -23,7 +26,7 @@ use crate::config::{ServiceDeploy, TargetKind};
 use crate::deploy::context::Context;
 use crate::error::{Error, Result};
 
-use super::ecr::Ecr;
+use super::ecr::{Ecr, Retag};
 use super::ecs_api::{family_revision, Ecs};
 use super::task_definition::{Revision, COMMIT_TAG, ROLLOUT_FAILED, ROLLOUT_TAG};
 use super::{names, rollout, scan, settings, EcsNames, Image};
@@ -73,10 +76,32 @@ async fn run(
         rollout::deploy(to, &target, deploy, target_names, &image).await
     }
     .await;
+    if result.is_ok() && !to.dry_run {
+        mark_promoted(to, source, &image).await;
+    }
     if to.verbose {
         progress.say(&format!("{} AWS calls in `{}`", target.calls(), name(to)));
     }
     result
+}
+
+/// Tags the promoted digest `<to>-<commit>` in the repository, so that its lifecycle policy can
+/// keep what each environment runs (the reference's keeps the last images tagged `prod-`, which
+/// dev's newer pushes cannot expire). The rollout is done: a tag that cannot be written is a
+/// warning, not a failure.
+async fn mark_promoted(to: &Context<'_>, aws: &Aws, image: &Image) {
+    let tag = format!("{}-{}", name(to), image.tag);
+    let progress = to.progress();
+    match Ecr::new(aws).retag(&image.repository, &image.digest, &tag).await {
+        Ok(Retag::Tagged) => progress.say(&format!("tagged {} as {tag}", image.digest)),
+        Ok(Retag::Immutable) => progress.warn(&format!(
+            "the tag {tag} already names another image in `{}`; it was left as it is",
+            crate::text::one_line(&image.repository)
+        )),
+        Err(e) => progress.warn(&format!(
+            "the promoted image was not tagged {tag} ({e}); the repository's lifecycle policy may expire it"
+        )),
+    }
 }
 
 /// The image the source environment runs for the commit, checked to be the commit's.
