@@ -68,29 +68,50 @@ resource "aws_ecr_repository_policy" "pull" {
 resource "aws_ecr_lifecycle_policy" "this" {
   repository = aws_ecr_repository.this.name
 
+  # An image matched by a rule cannot be expired by a rule of a later priority:
+  # the images promoted into an environment (tagged `<env>-<commit>` by
+  # `quest-changes promote`) are counted by their own rule, so the pushes of
+  # the building environment can never expire what another one runs.
   policy = jsonencode({
-    rules = [
-      {
-        rulePriority = 1
-        description  = "Expire untagged images after ${var.untagged_image_expiry_days} days"
-        selection = {
-          tagStatus   = "untagged"
-          countType   = "sinceImagePushed"
-          countUnit   = "days"
-          countNumber = var.untagged_image_expiry_days
-        }
-        action = { type = "expire" }
-      },
-      {
-        rulePriority = 2
-        description  = "Keep the last ${var.keep_last_images} images"
-        selection = {
-          tagStatus   = "any"
-          countType   = "imageCountMoreThan"
-          countNumber = var.keep_last_images
-        }
-        action = { type = "expire" }
-      },
-    ]
+    rules = concat(
+      [
+        {
+          rulePriority = 1
+          description  = "Expire untagged images after ${var.untagged_image_expiry_days} days"
+          selection = {
+            tagStatus   = "untagged"
+            countType   = "sinceImagePushed"
+            countUnit   = "days"
+            countNumber = var.untagged_image_expiry_days
+          }
+          action = { type = "expire" }
+        },
+      ],
+      length(var.promoted_environments) == 0 ? [] : [
+        {
+          rulePriority = 2
+          description  = "Keep the last ${var.keep_promoted_images} images promoted to ${join(", ", sort(var.promoted_environments))}"
+          selection = {
+            tagStatus     = "tagged"
+            tagPrefixList = [for e in sort(var.promoted_environments) : "${e}-"]
+            countType     = "imageCountMoreThan"
+            countNumber   = var.keep_promoted_images
+          }
+          action = { type = "expire" }
+        },
+      ],
+      [
+        {
+          rulePriority = 3
+          description  = "Keep the last ${var.keep_last_images} images"
+          selection = {
+            tagStatus   = "any"
+            countType   = "imageCountMoreThan"
+            countNumber = var.keep_last_images
+          }
+          action = { type = "expire" }
+        },
+      ],
+    )
   })
 }

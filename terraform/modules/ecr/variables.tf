@@ -29,6 +29,28 @@ variable "keep_last_images" {
   }
 }
 
+variable "promoted_environments" {
+  description = "Environments whose promoted images (tagged <env>-<commit> by quest-changes promote) the lifecycle policy keeps apart from the building environment's pushes. Empty: no such rule."
+  type        = list(string)
+  default     = ["prod"]
+
+  validation {
+    condition     = alltrue([for e in var.promoted_environments : can(regex("^[A-Za-z0-9_-]+$", e))])
+    error_message = "promoted_environments must be environment names of letters, digits, - and _."
+  }
+}
+
+variable "keep_promoted_images" {
+  description = "Number of most recent promoted images (per the promoted_environments prefixes, together) the lifecycle policy keeps: what runs there and the revisions a rollback returns to."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.keep_promoted_images >= 1 && var.keep_promoted_images <= 1000 && floor(var.keep_promoted_images) == var.keep_promoted_images
+    error_message = "keep_promoted_images must be a whole number between 1 and 1000."
+  }
+}
+
 variable "untagged_image_expiry_days" {
   description = "Days after which untagged images (left behind by interrupted pushes) are expired."
   type        = number
