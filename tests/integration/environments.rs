@@ -458,7 +458,11 @@ fn the_documented_example_is_a_valid_configuration() {
         .json();
     assert_eq!(
         shown["environments"]["prod"]["branches"],
-        serde_json::json!(["release"])
+        serde_json::json!(["main"])
+    );
+    assert_eq!(
+        shown["environments"]["prod"]["credentials"]["role_arn"],
+        "arn:aws:iam::222222222222:role/quest-deploy"
     );
     assert_eq!(
         shown["targets"]["infra"]["environments"]["dev"]["root"],
