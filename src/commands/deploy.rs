@@ -77,7 +77,11 @@ pub(super) fn promote(
             )));
         }
     }
-    let source = config.for_environment(from)?;
+    // The source is read, in the destination's job: with its read role when it has one.
+    let mut source = config.for_environment(from)?;
+    if let Some(environment) = source.environment.as_mut() {
+        *environment = environment.for_reading();
+    }
     let destination = config.for_environment(to)?;
     let head = head_commit(&repo, settings.head.as_deref())?;
     let from_ctx = context(settings, env, &repo, &source, target, head)?;

@@ -48,6 +48,11 @@ pub struct CredentialsFile {
     /// the name tells the pipeline (and a reader) which job setting must provide them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ci_context: Option<String>,
+    /// A role in this environment's account that a job of another environment assumes to read
+    /// what runs here: a promotion out of this environment (`promote --from`), run in the
+    /// destination's job, reads this environment's service and repository with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_role_arn: Option<String>,
 }
 
 /// `targets.<t>.environments.<env>` of an `ecs-service` target: values merged over the
@@ -138,6 +143,9 @@ pub struct DeployEnvironment {
     pub branches: Vec<String>,
     pub region: String,
     pub credentials: Credentials,
+    /// The role a promotion out of this environment assumes to read it
+    /// (`credentials.read_role_arn`).
+    pub read_role_arn: Option<String>,
     pub approval: bool,
 }
 
@@ -159,6 +167,16 @@ impl DeployEnvironment {
             Credentials::RoleArn(arn) => Some(arn),
             _ => None,
         }
+    }
+
+    /// This environment as a promotion out of it reads it: with its `read_role_arn` assumed
+    /// when it has one, else as it is.
+    pub fn for_reading(&self) -> DeployEnvironment {
+        let mut reading = self.clone();
+        if let Some(arn) = &self.read_role_arn {
+            reading.credentials = Credentials::RoleArn(arn.clone());
+        }
+        reading
     }
 
     /// Whether a push of `branch` deploys here.
@@ -225,6 +243,7 @@ pub(super) fn validate_environments(
             Some(CredentialsFile {
                 role_arn: Some(_),
                 ci_context: Some(_),
+                ..
             }) => {
                 return Err(fail(format!(
                     "{key}.credentials: give either `role_arn` or `ci_context`, not both"
@@ -233,6 +252,7 @@ pub(super) fn validate_environments(
             Some(CredentialsFile {
                 role_arn: None,
                 ci_context: None,
+                ..
             }) => {
                 return Err(fail(format!(
                     "{key}.credentials: give `role_arn` (a role to assume) or `ci_context` (the CI context that provides them)"
@@ -262,6 +282,18 @@ pub(super) fn validate_environments(
                 Credentials::CiContext(context.clone())
             }
         };
+        let read_role_arn = file
+            .credentials
+            .as_ref()
+            .and_then(|c| c.read_role_arn.clone());
+        if let Some(arn) = &read_role_arn {
+            if !is_role_arn(arn) {
+                return Err(fail(format!(
+                    "{key}.credentials.read_role_arn: `{}` is not a role ARN like `arn:aws:iam::123456789012:role/promotion-reader`",
+                    arn.escape_debug()
+                )));
+            }
+        }
         out.insert(
             name.clone(),
             DeployEnvironment {
@@ -269,6 +301,7 @@ pub(super) fn validate_environments(
                 branches: file.branches.clone(),
                 region: file.region.clone(),
                 credentials,
+                read_role_arn,
                 approval: file.approval,
             },
         );
@@ -408,6 +441,7 @@ mod tests {
             branches: Vec::new(),
             region: "eu-west-1".into(),
             credentials: Credentials::CiContext("aws-prod".into()),
+            read_role_arn: None,
             approval: true,
         };
         assert_eq!(

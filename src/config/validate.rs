@@ -949,6 +949,8 @@ mod tests {
             (env("{region: eu-west-1, credentials: {}}"), "environments.dev.credentials: give `role_arn` (a role to assume) or `ci_context` (the CI context that provides them)"),
             (env("{region: eu-west-1, credentials: {role_arn: \"arn:aws:iam::123456789012:role/x\", ci_context: c}}"), "environments.dev.credentials: give either `role_arn` or `ci_context`, not both"),
             (env("{region: eu-west-1, credentials: {role_arn: deploy}}"), "environments.dev.credentials.role_arn: `deploy` is not a role ARN like `arn:aws:iam::123456789012:role/deploy`"),
+            (env("{region: eu-west-1, credentials: {ci_context: c, read_role_arn: reader}}"), "environments.dev.credentials.read_role_arn: `reader` is not a role ARN like `arn:aws:iam::123456789012:role/promotion-reader`"),
+            (env("{region: eu-west-1, credentials: {read_role_arn: \"arn:aws:iam::123456789012:role/r\"}}"), "environments.dev.credentials: give `role_arn` (a role to assume) or `ci_context` (the CI context that provides them)"),
             (env("{region: eu-west-1, credentials: {ci_context: \" \"}}"), "environments.dev.credentials.ci_context: must name a CI context"),
             (env("{region: eu-west-1, approve: true}"), "unknown field `approve`"),
             // A target's values.

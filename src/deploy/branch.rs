@@ -104,6 +104,7 @@ mod tests {
             branches: vec!["main".into()],
             region: "eu-west-1".into(),
             credentials: Credentials::Ambient,
+            read_role_arn: None,
             approval: false,
         };
         assert!(check_environment("s", &dev, Some("main"), false).is_ok());
