@@ -14,7 +14,9 @@
 #      dev's account (allowed_account_ids); check the outputs deploy tools read, the state objects
 #      and where every resource landed (tests/reference/e2e_terraform.py):
 #      one repository, in dev's account, whose policy lets prod's account pull;
-#      prod's task definition, execution role and outputs name that repository
+#      prod's task definition, execution role and outputs name that repository;
+#      dev's promotion-reader role trusts prod's service-deployer, which may
+#      assume it (the promote job's reads of dev)
 #   5. plan -detailed-exitcode in both: must report no changes (exit 0)
 #   6. destroy both, then empty and destroy the state bucket
 #
@@ -318,7 +320,7 @@ circleci = {
 }
 HCL
     if [[ $env == dev ]]; then
-      printf 'ecr_pull_account_ids = ["%s"]\n' "${account[prod]}"
+      printf 'ecr_pull_account_ids = ["%s"]\nprod_account_id = "%s"\n' "${account[prod]}" "${account[prod]}"
     else
       printf 'shared_ecr_repository = {\n  arn = "%s"\n  url = "%s"\n}\n' "$dev_repository_arn" "$dev_repository_url"
     fi

@@ -196,7 +196,68 @@ def check(args):
         checks.that(f"no repository in {label} account", not repositories, f"{[r['repositoryArn'] for r in repositories]}")
     clusters = boto3.client("ecs").list_clusters()["clusterArns"]
     checks.that("nothing of the environments in the default account", not clusters, f"{clusters}")
+    check_promotion_reader(checks, dev_account, prod_account, builder, envs["prod"][2])
     checks.report()
+
+
+def policy_document(document):
+    """A policy document as boto3 returns it (decoded, or still a JSON string)."""
+    return json.loads(document) if isinstance(document, str) else document
+
+
+def check_promotion_reader(checks, dev_account, prod_account, builder, prod_outputs):
+    """prod's promote job reads dev with a role in dev's account that trusts prod's service-deployer."""
+    reader_arn = f"arn:aws:iam::{dev_account}:role/quest-dev-promotion-reader"
+    prod_deployer_arn = prod_outputs.get("service_deployer_role_arn")
+    checks.that(f"dev: output promotion_reader_role_arn = {reader_arn}", builder.get("promotion_reader_role_arn") == reader_arn)
+    checks.that("prod: output promotion_reader_role_arn is null", prod_outputs.get("promotion_reader_role_arn") is None)
+
+    iam = account(dev_account).client("iam")
+    role = iam.get_role(RoleName="quest-dev-promotion-reader")["Role"]
+    checks.that("dev: the promotion-reader role is in dev's account", role["Arn"] == reader_arn, role["Arn"])
+    trust = policy_document(role["AssumeRolePolicyDocument"])["Statement"]
+    trusting = [
+        s
+        for s in trust
+        if s["Effect"] == "Allow"
+        and as_list(s["Action"]) == ["sts:AssumeRole"]
+        and as_list(s["Principal"]["AWS"]) == [f"arn:aws:iam::{prod_account}:root"]
+        and as_list(s.get("Condition", {}).get("ArnEquals", {}).get("aws:PrincipalArn")) == [prod_deployer_arn]
+    ]
+    checks.that(
+        f"dev: the promotion-reader trusts exactly prod's service-deployer {prod_deployer_arn}",
+        len(trusting) == 1 and len(trust) == 1,
+        json.dumps(trust),
+    )
+    policy = policy_document(
+        iam.get_role_policy(RoleName="quest-dev-promotion-reader", PolicyName="read-quest-dev-for-promotion")["PolicyDocument"]
+    )
+    granted = {(a, r) for s in policy["Statement"] if s["Effect"] == "Allow" for a in as_list(s["Action"]) for r in as_list(s["Resource"])}
+    repository = builder["ecr_repository_arn"]
+    ecs = account(dev_account).client("ecs")
+    service = ecs.describe_services(cluster="quest-dev", services=["quest"])["services"][0]["serviceArn"]
+    expected = {("ecs:DescribeServices", service), ("ecs:DescribeTaskDefinition", "*")} | {
+        (f"ecr:{a}", repository)
+        for a in ("BatchGetImage", "DescribeImageScanFindings", "DescribeImages", "PutImage", "StartImageScan")
+    }
+    checks.that("dev: the promotion-reader may read dev's service and images and tag a digest, nothing else", granted == expected, f"{sorted(granted)}")
+
+    prod_deployer = policy_document(
+        account(prod_account).client("iam").get_role_policy(
+            RoleName="quest-prod-circleci-service-deployer", PolicyName="deploy-quest-prod-service"
+        )["PolicyDocument"]
+    )
+    assumable = {r for s in prod_deployer["Statement"] if "sts:AssumeRole" in as_list(s["Action"]) for r in as_list(s["Resource"])}
+    checks.that("prod: the service-deployer may assume dev's promotion-reader, and no other role", assumable == {reader_arn}, f"{assumable}")
+    dev_deployer = policy_document(
+        iam.get_role_policy(RoleName="quest-dev-circleci-service-deployer", PolicyName="deploy-quest-dev-service")["PolicyDocument"]
+    )
+    checks.that(
+        "dev: the service-deployer may assume no role",
+        not any(a.startswith("sts:") for s in dev_deployer["Statement"] for a in as_list(s["Action"])),
+    )
+    prod_roles = [r["RoleName"] for r in account(prod_account).client("iam").list_roles()["Roles"]]
+    checks.that("prod: no promotion-reader role in prod's account", "quest-prod-promotion-reader" not in prod_roles, f"{prod_roles}")
 
 
 def main():

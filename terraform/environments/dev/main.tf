@@ -3,10 +3,18 @@
 # ../../modules/stack; diff this file with ../prod/main.tf to see what sets
 # the two environments apart.
 
+data "aws_partition" "current" {}
+
 locals {
   project     = "quest"
   environment = "dev"
   region      = "us-east-1"
+
+  # prod's service-deployer, in prod's account (../../modules/ci_access names it
+  # <project>-<environment>-circleci-service-deployer): prod's promote job runs with it.
+  prod_service_deployer_arns = var.prod_account_id == null ? [] : [
+    "arn:${data.aws_partition.current.partition}:iam::${var.prod_account_id}:role/${local.project}-prod-circleci-service-deployer",
+  ]
 }
 
 module "stack" {
@@ -33,6 +41,9 @@ module "stack" {
 
   # Images are built once, here; prod runs them from this repository.
   ecr_pull_account_ids = var.ecr_pull_account_ids
+  # prod's promote job reads dev, and tags the digest it promotes, with dev's
+  # promotion-reader role (output promotion_reader_role_arn).
+  promotion_reader_principal_arns = local.prod_service_deployer_arns
 
   state_bucket               = var.state_bucket
   state_key                  = var.state_key

@@ -67,6 +67,17 @@ variable "ecr_pull_account_ids" {
   default     = []
 }
 
+variable "prod_account_id" {
+  description = "prod's account: its service-deployer role (the promote job's) may assume dev's promotion-reader role to read dev. null: no promotion-reader role."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.prod_account_id == null || can(regex("^[0-9]{12}$", var.prod_account_id))
+    error_message = "prod_account_id must be a 12-digit AWS account id."
+  }
+}
+
 variable "circleci" {
   description = "CircleCI organisation, project, repository and branch whose pipelines may assume the deployer roles."
   type = object({

@@ -7,6 +7,12 @@ locals {
   project     = "quest"
   environment = "prod"
   region      = "us-east-1"
+
+  # dev's promotion-reader role, in dev's account: the partition and the account are
+  # those of dev's repository (arn:<partition>:ecr:<region>:<account>:repository/<name>),
+  # the name is the one ../../modules/ci_access gives it, <project>-<environment>-promotion-reader.
+  dev_repository_arn       = split(":", var.shared_ecr_repository.arn)
+  dev_promotion_reader_arn = "arn:${local.dev_repository_arn[1]}:iam::${local.dev_repository_arn[4]}:role/${local.project}-dev-promotion-reader"
 }
 
 module "stack" {
@@ -32,6 +38,8 @@ module "stack" {
 
   # Images are built once, in dev's account; prod pulls them from there.
   shared_ecr_repository = var.shared_ecr_repository
+  # prod's promote job (prod's service-deployer) reads dev with dev's promotion-reader role.
+  service_deployer_assume_role_arns = [local.dev_promotion_reader_arn]
 
   state_bucket               = var.state_bucket
   state_key                  = var.state_key

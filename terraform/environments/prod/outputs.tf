@@ -95,3 +95,8 @@ output "infra_planner_role_arn" {
   description = "Role pull request pipelines assume to plan this Terraform read-only, or null when disabled."
   value       = module.stack.infra_planner_role_arn
 }
+
+output "promotion_reader_role_arn" {
+  description = "Role prod's promote job assumes to read this environment (dev's credentials.read_role_arn in .quest-changes.yml), or null when there is none (prod; dev without prod_account_id)."
+  value       = module.stack.promotion_reader_role_arn
+}

@@ -7,6 +7,9 @@
 #   infra-deployer:   apply this environment's Terraform; deploy branch only;
 #   infra-planner:    plan it, read-only, from any branch of the project (the
 #                     pull request pipelines that plan and comment).
+# And, when another environment's roles are named in promotion_reader_principal_arns,
+#   promotion-reader: assumed by those roles (not by CircleCI) to read this environment and
+#                     mark a promoted digest; what a promotion from here needs, nothing more.
 
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
@@ -39,6 +42,9 @@ locals {
 
   state_bucket_arn = "arn:${local.partition}:s3:::${var.state.bucket}"
   managed_role_arn = "arn:${local.partition}:iam::${local.account_id}:role/${var.name_prefix}-*"
+
+  # The accounts of the promotion-reader's principals (arn:<partition>:iam::<account>:role/<name>).
+  promotion_reader_accounts = distinct([for arn in var.promotion_reader_principal_arns : split(":", arn)[4]])
 }
 
 resource "aws_iam_openid_connect_provider" "circleci" {
@@ -201,12 +207,98 @@ data "aws_iam_policy_document" "service_deployer" {
       values   = ["ecs-tasks.amazonaws.com"]
     }
   }
+
+  # A promotion into this environment reads the source environment, in its account, with the
+  # role that account gives for it (its promotion-reader): only the roles named here.
+  dynamic "statement" {
+    for_each = length(var.service_deployer_assume_role_arns) > 0 ? [var.service_deployer_assume_role_arns] : []
+
+    content {
+      sid       = "AssumeSourceEnvironmentReaders"
+      actions   = ["sts:AssumeRole"]
+      resources = statement.value
+    }
+  }
 }
 
 resource "aws_iam_role_policy" "service_deployer" {
   name   = "deploy-${var.name_prefix}-service"
   role   = aws_iam_role.service_deployer.id
   policy = data.aws_iam_policy_document.service_deployer.json
+}
+
+# --- promotion-reader -------------------------------------------------------------------
+# A promote job runs with the credentials of the environment it changes (prod's service
+# deployer), and must still read what this environment runs and tag the digest it promotes.
+
+resource "aws_iam_role" "promotion_reader" {
+  count = length(var.promotion_reader_principal_arns) > 0 ? 1 : 0
+
+  name                 = "${var.name_prefix}-promotion-reader"
+  description          = "Read the ${var.name_prefix} service and its images, and tag a promoted digest, for promotions run by other environments' roles"
+  assume_role_policy   = data.aws_iam_policy_document.promotion_reader_trust[0].json
+  max_session_duration = var.max_session_duration
+}
+
+# The principals are their accounts, narrowed to the named roles by aws:PrincipalArn. Named
+# as role principals instead, IAM would refuse the policy while one of those roles does not
+# exist yet (dev is applied before prod creates its deployer), and would silently stop
+# trusting a role that is deleted and created again (it stores the role's unique id).
+data "aws_iam_policy_document" "promotion_reader_trust" {
+  count = length(var.promotion_reader_principal_arns) > 0 ? 1 : 0
+
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "AWS"
+      identifiers = [for account in local.promotion_reader_accounts : "arn:${local.partition}:iam::${account}:root"]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:PrincipalArn"
+      values   = var.promotion_reader_principal_arns
+    }
+  }
+}
+
+data "aws_iam_policy_document" "promotion_reader" {
+  statement {
+    sid       = "ReadOwnService"
+    actions   = ["ecs:DescribeServices"]
+    resources = [var.service.service_arn]
+  }
+
+  statement {
+    sid = "ReadTaskDefinitions"
+    # DescribeTaskDefinition has no resource-level permissions.
+    actions   = ["ecs:DescribeTaskDefinition"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid = "CheckAndMarkPromotedImage"
+    # BatchGetImage reads the manifest that PutImage writes back under the one new tag,
+    # <env>-<commit>; the repository's tags are immutable, so no existing tag can move.
+    # StartImageScan: a digest that has no scan yet is scanned before the gate.
+    actions = [
+      "ecr:BatchGetImage",
+      "ecr:DescribeImageScanFindings",
+      "ecr:DescribeImages",
+      "ecr:PutImage",
+      "ecr:StartImageScan",
+    ]
+    resources = [var.service.ecr_repository_arn]
+  }
+}
+
+resource "aws_iam_role_policy" "promotion_reader" {
+  count = length(aws_iam_role.promotion_reader)
+
+  name   = "read-${var.name_prefix}-for-promotion"
+  role   = aws_iam_role.promotion_reader[0].id
+  policy = data.aws_iam_policy_document.promotion_reader.json
 }
 
 # --- infra-deployer ---------------------------------------------------------------------

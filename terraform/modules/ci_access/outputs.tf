@@ -17,3 +17,8 @@ output "infra_planner_role_arn" {
   description = "Role a pull request pipeline assumes to run a read-only terraform plan (null when create_planner_role is false)."
   value       = one(aws_iam_role.infra_planner[*].arn)
 }
+
+output "promotion_reader_role_arn" {
+  description = "Role other environments' service-deployers assume to read this environment for a promotion (null when promotion_reader_principal_arns is empty)."
+  value       = one(aws_iam_role.promotion_reader[*].arn)
+}

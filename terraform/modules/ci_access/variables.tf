@@ -111,3 +111,25 @@ variable "planner_decrypt_key_arns" {
   type        = list(string)
   default     = []
 }
+
+variable "promotion_reader_principal_arns" {
+  description = "Roles of other environments, in other accounts, that may assume this environment's promotion-reader role (<name_prefix>-promotion-reader) to read its service and images and tag a promoted digest: the service-deployer role of each environment promoted to from here. Empty: no such role."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.promotion_reader_principal_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[a-zA-Z0-9+=,.@_/-]+$", arn))])
+    error_message = "promotion_reader_principal_arns must be IAM role ARNs (arn:aws:iam::<account>:role/<name>), without wildcards."
+  }
+}
+
+variable "service_deployer_assume_role_arns" {
+  description = "Roles the service-deployer may assume (sts:AssumeRole): the promotion-reader role of each environment this one is promoted from, in that environment's account. Empty: none."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.service_deployer_assume_role_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[a-zA-Z0-9+=,.@_/-]+$", arn))])
+    error_message = "service_deployer_assume_role_arns must be IAM role ARNs (arn:aws:iam::<account>:role/<name>), without wildcards."
+  }
+}

@@ -204,4 +204,7 @@ module "ci_access" {
     bucket = var.state_bucket
     key    = var.state_key
   }
+
+  promotion_reader_principal_arns   = var.promotion_reader_principal_arns
+  service_deployer_assume_role_arns = var.service_deployer_assume_role_arns
 }

@@ -95,3 +95,8 @@ output "infra_planner_role_arn" {
   description = "Role pull request pipelines assume to plan this Terraform read-only, or null when CI access or the planner is disabled."
   value       = one(module.ci_access[*].infra_planner_role_arn)
 }
+
+output "promotion_reader_role_arn" {
+  description = "Role other environments' service-deployers assume to read this one for a promotion, or null when CI access is disabled or no role is given the right to."
+  value       = one(module.ci_access[*].promotion_reader_role_arn)
+}

@@ -245,6 +245,18 @@ variable "circleci_oidc_provider_arn" {
   default     = null
 }
 
+variable "promotion_reader_principal_arns" {
+  description = "Roles in other accounts (the service-deployers of the environments promoted to from this one) that may assume this environment's promotion-reader role to read it during a promotion (see ../ci_access). Empty: no such role."
+  type        = list(string)
+  default     = []
+}
+
+variable "service_deployer_assume_role_arns" {
+  description = "Roles the service-deployer may assume: the promotion-reader roles of the environments this one is promoted from, in their accounts (see ../ci_access)."
+  type        = list(string)
+  default     = []
+}
+
 # --- Feature switches ----------------------------------------------------------------------
 # Each defaults to on; turning one off removes that part of the design (for
 # example in an emulated test account that lacks the API).
