@@ -196,7 +196,7 @@ def check(args):
         checks.that(f"no repository in {label} account", not repositories, f"{[r['repositoryArn'] for r in repositories]}")
     clusters = boto3.client("ecs").list_clusters()["clusterArns"]
     checks.that("nothing of the environments in the default account", not clusters, f"{clusters}")
-    check_promotion_reader(checks, dev_account, prod_account, builder, envs["prod"][2])
+    check_promotion_reader(checks, dev_account, prod_account, builder, envs["prod"][2], args.bucket, envs["dev"][1])
     checks.report()
 
 
@@ -205,7 +205,7 @@ def policy_document(document):
     return json.loads(document) if isinstance(document, str) else document
 
 
-def check_promotion_reader(checks, dev_account, prod_account, builder, prod_outputs):
+def check_promotion_reader(checks, dev_account, prod_account, builder, prod_outputs, bucket, dev_state_key):
     """prod's promote job reads dev with a role in dev's account that trusts prod's service-deployer."""
     reader_arn = f"arn:aws:iam::{dev_account}:role/quest-dev-promotion-reader"
     prod_deployer_arn = prod_outputs.get("service_deployer_role_arn")
@@ -239,8 +239,8 @@ def check_promotion_reader(checks, dev_account, prod_account, builder, prod_outp
     expected = {("ecs:DescribeServices", service), ("ecs:DescribeTaskDefinition", "*")} | {
         (f"ecr:{a}", repository)
         for a in ("BatchGetImage", "DescribeImageScanFindings", "DescribeImages", "PutImage", "StartImageScan")
-    }
-    checks.that("dev: the promotion-reader may read dev's service and images and tag a digest, nothing else", granted == expected, f"{sorted(granted)}")
+    } | {("s3:GetObject", f"arn:aws:s3:::{bucket}/{dev_state_key}")}
+    checks.that("dev: the promotion-reader may read dev's service, images and state and tag a digest, nothing else", granted == expected, f"{sorted(granted)}")
 
     prod_deployer = policy_document(
         account(prod_account).client("iam").get_role_policy(

@@ -77,6 +77,20 @@ pub fn settings<'a>(ctx: &Context<'a>) -> Result<&'a ServiceDeploy> {
 /// `image.repository`) come from the outputs of the terraform target that `ecs.from` names:
 /// `cluster_name`, `service_name`, `container_name`, `ecr_repository_name`.
 pub fn names(ctx: &Context<'_>, deploy: &ServiceDeploy) -> Result<(String, EcsNames)> {
+    names_from(ctx, deploy, false)
+}
+
+/// [`names`] for a read only (a promotion's source): the outputs of `ecs.from` are read from
+/// the state object (one `GetObject`, no `init`), so a role that may only read is enough.
+pub fn read_names(ctx: &Context<'_>, deploy: &ServiceDeploy) -> Result<(String, EcsNames)> {
+    names_from(ctx, deploy, true)
+}
+
+fn names_from(
+    ctx: &Context<'_>,
+    deploy: &ServiceDeploy,
+    read_only: bool,
+) -> Result<(String, EcsNames)> {
     let missing = |key: &'static str| Error::MissingSection {
         target: ctx.target_name.to_owned(),
         key,
@@ -88,6 +102,7 @@ pub fn names(ctx: &Context<'_>, deploy: &ServiceDeploy) -> Result<(String, EcsNa
     // `.terraform/`: it reads the outputs from the state object instead, and names what it
     // cannot read.
     let outputs = match &ecs.from {
+        Some(from) if read_only && !ctx.dry_run => state_outputs(ctx, from)?,
         Some(from) if !ctx.dry_run => from_outputs(ctx, from)?,
         Some(from) => dry_run_outputs(ctx, from),
         None => serde_json::Map::new(),
@@ -151,6 +166,26 @@ fn dry_run_outputs(ctx: &Context<'_>, from: &str) -> serde_json::Map<String, ser
             serde_json::Map::new()
         }
     }
+}
+
+/// The outputs in the state of the terraform target `from`, read from the state object.
+fn state_outputs(
+    ctx: &Context<'_>,
+    from: &str,
+) -> Result<serde_json::Map<String, serde_json::Value>> {
+    let target = ctx.config.targets.get(from).ok_or_else(|| Error::Deploy {
+        target: ctx.target_name.to_owned(),
+        message: format!("`ecs.from` names `{from}`, which is not a target"),
+    })?;
+    let source = Context {
+        target_name: from,
+        target,
+        ..*ctx
+    };
+    crate::deploy::terraform::state_outputs(&source)?.ok_or_else(|| Error::Deploy {
+        target: ctx.target_name.to_owned(),
+        message: format!("the state of `{from}` has not been written yet, so it has no outputs"),
+    })
 }
 
 /// `terraform output -json` of the terraform target `from`, as a map of name to

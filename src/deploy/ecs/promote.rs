@@ -29,14 +29,14 @@ use crate::error::{Error, Result};
 use super::ecr::{Ecr, Retag};
 use super::ecs_api::{family_revision, Ecs};
 use super::task_definition::{Revision, COMMIT_TAG, ROLLOUT_FAILED, ROLLOUT_TAG};
-use super::{names, rollout, scan, settings, EcsNames, Image};
+use super::{names, read_names, rollout, scan, settings, EcsNames, Image};
 
 /// The `promote` command: `from` and `to` are the same target, resolved for each environment.
 pub fn promote(from: &Context<'_>, to: &Context<'_>) -> Result<()> {
     from.require_kind(TargetKind::EcsService, "promote")?;
     let source_deploy = settings(from)?;
     let deploy = settings(to)?;
-    let (_, source_names) = names(from, source_deploy)?;
+    let (_, source_names) = read_names(from, source_deploy)?;
     let (_, target_names) = names(to, deploy)?;
     let runtime = crate::aws::runtime()?;
     runtime.block_on(async {

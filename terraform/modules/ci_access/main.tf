@@ -291,6 +291,14 @@ data "aws_iam_policy_document" "promotion_reader" {
     ]
     resources = [var.service.ecr_repository_arn]
   }
+
+  statement {
+    sid = "ReadOutputsFromState"
+    # A service whose names come from `ecs.from` has them read from this
+    # environment's state object: one GetObject, no init, no lock.
+    actions   = ["s3:GetObject"]
+    resources = ["${local.state_bucket_arn}/${var.state.key}"]
+  }
 }
 
 resource "aws_iam_role_policy" "promotion_reader" {
