@@ -138,6 +138,41 @@ pub fn free_port() -> u16 {
     }
 }
 
+/// The task definition (`family:revision`) that service `service` of `cluster` runs, and the
+/// image of its first container, as the account of `config` sees them.
+pub fn running(
+    runtime: &tokio::runtime::Runtime,
+    config: &aws_config::SdkConfig,
+    cluster: &str,
+    service: &str,
+) -> (String, String) {
+    let ecs = aws_sdk_ecs::Client::new(config);
+    runtime.block_on(async {
+        let services = ecs
+            .describe_services()
+            .cluster(cluster)
+            .services(service)
+            .send()
+            .await
+            .unwrap();
+        let arn = services.services()[0].task_definition().unwrap().to_owned();
+        let definition = ecs
+            .describe_task_definition()
+            .task_definition(&arn)
+            .send()
+            .await
+            .unwrap();
+        let image = definition
+            .task_definition()
+            .unwrap()
+            .container_definitions()[0]
+            .image()
+            .unwrap()
+            .to_owned();
+        (arn.rsplit('/').next().unwrap().to_owned(), image)
+    })
+}
+
 impl crate::support::Quest {
     /// Points the run's AWS chain at `moto` (and at no profile of this machine).
     pub fn aws(mut self, moto: &Moto) -> crate::support::Quest {

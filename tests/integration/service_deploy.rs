@@ -160,31 +160,7 @@ impl World {
 
     /// Service `name`'s task definition in `cluster` and the image of its first container.
     fn running_in(&self, cluster: &str, name: &str) -> (String, String) {
-        let ecs = aws_sdk_ecs::Client::new(&self.config);
-        self.runtime.block_on(async {
-            let services = ecs
-                .describe_services()
-                .cluster(cluster)
-                .services(name)
-                .send()
-                .await
-                .unwrap();
-            let arn = services.services()[0].task_definition().unwrap().to_owned();
-            let definition = ecs
-                .describe_task_definition()
-                .task_definition(&arn)
-                .send()
-                .await
-                .unwrap();
-            let image = definition
-                .task_definition()
-                .unwrap()
-                .container_definitions()[0]
-                .image()
-                .unwrap()
-                .to_owned();
-            (arn.rsplit('/').next().unwrap().to_owned(), image)
-        })
+        crate::moto::running(&self.runtime, &self.config, cluster, name)
     }
 
     fn revisions(&self) -> usize {

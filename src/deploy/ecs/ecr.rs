@@ -141,30 +141,11 @@ impl Ecr {
     /// The digest the tag points at (`DescribeImages` by tag), or `None` when there is no such
     /// image.
     pub async fn digest_of_tag(&self, repository: &str, tag: &str) -> Result<Option<String>> {
-        let result = self
-            .client
-            .describe_images()
-            .repository_name(repository)
-            .image_ids(ImageIdentifier::builder().image_tag(tag).build())
-            .send()
-            .await;
-        match result {
-            Ok(out) => Ok(out
-                .image_details()
-                .iter()
-                .find_map(|d| d.image_digest())
-                .map(str::to_owned)),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_image_not_found_exception()) =>
-            {
-                Ok(None)
-            }
-            Err(e) => Err(failed(format!(
-                "look up tag {tag} in ECR repository `{}`",
-                crate::text::one_line(repository)
-            ))(e)),
-        }
+        let id = ImageIdentifier::builder().image_tag(tag).build();
+        let detail = self
+            .image(repository, id, &format!("look up tag {tag}"))
+            .await?;
+        Ok(detail.and_then(|d| d.image_digest().map(str::to_owned)))
     }
 
     /// The tags of the image `digest` (`DescribeImages` by digest), or `None` when the
@@ -174,19 +155,30 @@ impl Ecr {
         repository: &str,
         digest: &str,
     ) -> Result<Option<Vec<String>>> {
+        let id = ImageIdentifier::builder().image_digest(digest).build();
+        let detail = self
+            .image(repository, id, &format!("look up image {digest}"))
+            .await?;
+        Ok(detail.map(|d| d.image_tags().to_vec()))
+    }
+
+    /// One image of the repository (`DescribeImages`), or `None` when there is no such image;
+    /// `what` begins the error's action.
+    async fn image(
+        &self,
+        repository: &str,
+        id: ImageIdentifier,
+        what: &str,
+    ) -> Result<Option<aws_sdk_ecr::types::ImageDetail>> {
         let result = self
             .client
             .describe_images()
             .repository_name(repository)
-            .image_ids(ImageIdentifier::builder().image_digest(digest).build())
+            .image_ids(id)
             .send()
             .await;
         match result {
-            Ok(out) => Ok(out
-                .image_details()
-                .iter()
-                .find(|d| d.image_digest() == Some(digest))
-                .map(|d| d.image_tags().to_vec())),
+            Ok(out) => Ok(out.image_details().first().cloned()),
             Err(e)
                 if e.as_service_error()
                     .is_some_and(|s| s.is_image_not_found_exception()) =>
@@ -194,7 +186,7 @@ impl Ecr {
                 Ok(None)
             }
             Err(e) => Err(failed(format!(
-                "look up image {digest} in ECR repository `{}`",
+                "{what} in ECR repository `{}`",
                 crate::text::one_line(repository)
             ))(e)),
         }

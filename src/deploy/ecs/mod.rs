@@ -142,13 +142,8 @@ fn names_from(
 /// writing anything; empty (the caller then names each output) when they cannot be read, said
 /// on stdout with the dry run's other lines.
 fn dry_run_outputs(ctx: &Context<'_>, from: &str) -> serde_json::Map<String, serde_json::Value> {
-    let Some(target) = ctx.config.targets.get(from) else {
+    let Ok(source) = from_context(ctx, from) else {
         return serde_json::Map::new();
-    };
-    let source = Context {
-        target_name: from,
-        target,
-        ..*ctx
     };
     let say = |why: String| {
         ctx.progress().output(&format!(
@@ -173,18 +168,26 @@ fn state_outputs(
     ctx: &Context<'_>,
     from: &str,
 ) -> Result<serde_json::Map<String, serde_json::Value>> {
+    crate::deploy::terraform::state_outputs(&from_context(ctx, from)?)?.ok_or_else(|| {
+        Error::Deploy {
+            target: ctx.target_name.to_owned(),
+            message: format!(
+                "the state of `{from}` has not been written yet, so it has no outputs"
+            ),
+        }
+    })
+}
+
+/// The context of the terraform target `from` that `ecs.from` names, beside `ctx`'s.
+fn from_context<'a>(ctx: &Context<'a>, from: &'a str) -> Result<Context<'a>> {
     let target = ctx.config.targets.get(from).ok_or_else(|| Error::Deploy {
         target: ctx.target_name.to_owned(),
         message: format!("`ecs.from` names `{from}`, which is not a target"),
     })?;
-    let source = Context {
+    Ok(Context {
         target_name: from,
         target,
         ..*ctx
-    };
-    crate::deploy::terraform::state_outputs(&source)?.ok_or_else(|| Error::Deploy {
-        target: ctx.target_name.to_owned(),
-        message: format!("the state of `{from}` has not been written yet, so it has no outputs"),
     })
 }
 
@@ -194,16 +197,7 @@ fn from_outputs(
     ctx: &Context<'_>,
     from: &str,
 ) -> Result<serde_json::Map<String, serde_json::Value>> {
-    let target = ctx.config.targets.get(from).ok_or_else(|| Error::Deploy {
-        target: ctx.target_name.to_owned(),
-        message: format!("`ecs.from` names `{from}`, which is not a target"),
-    })?;
-    let source = Context {
-        target_name: from,
-        target,
-        ..*ctx
-    };
-    let text = crate::deploy::terraform::outputs(&source)?;
+    let text = crate::deploy::terraform::outputs(&from_context(ctx, from)?)?;
     match serde_json::from_str(&text) {
         Ok(serde_json::Value::Object(map)) => Ok(map),
         _ => Err(Error::Deploy {
