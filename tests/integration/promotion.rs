@@ -420,3 +420,61 @@ fn a_failed_prod_rollout_rolls_prod_back_and_leaves_dev_alone() {
         "dev is untouched"
     );
 }
+
+#[test]
+fn each_environments_names_come_from_its_own_roots_outputs_and_the_source_is_read_from_its_state() {
+    crate::terraform_support::require_terraform();
+    let world = World::start(&[]);
+    // The names of each environment's service come from its root's outputs (`ecs.from`), kept
+    // in a state bucket in its own account: dev's service is `quest-dev`, prod's `quest`.
+    let host = world.registry.host();
+    world
+        .repo
+        .write(
+            ".quest-changes.yml",
+            &format!(
+                "version: 1\nenvironments:\n  dev:\n    branches: [main]\n    region: us-east-1\n    credentials: {{role_arn: \"arn:aws:iam::{DEV}:role/quest-deploy\"}}\n  prod:\n    branches: [main]\n    region: us-east-1\n    credentials: {{role_arn: \"arn:aws:iam::{PROD}:role/quest-deploy\"}}\ntargets:\n  service:\n    kind: ecs-service\n    build: {{context: app, cli: podman}}\n    image: {{registry: \"{host}\"}}\n    ecs: {{from: infra}}\n    scan: {{fail_on: HIGH, timeout: 30s}}\n    rollout: {{timeout: 20s, poll: 100ms}}\n  infra:\n    kind: terraform\n    root: infra\n    state: {{bucket: quest-state-prod, key: infra/terraform.tfstate, region: us-east-1}}\n    var_files: [prod.tfvars]\n    environments:\n      dev:\n        state: {{bucket: quest-state-dev}}\n        var_files: [dev.tfvars]\n"
+            ),
+        )
+        .write(".gitignore", ".terraform/\n.terraform.lock.hcl\n")
+        .write(
+            "infra/main.tf",
+            "terraform {\n  backend \"s3\" {\n    use_path_style = true\n  }\n}\n\nvariable \"name\" {\n  type = string\n}\n\noutput \"cluster_name\" {\n  value = var.name\n}\n\noutput \"service_name\" {\n  value = var.name\n}\n\noutput \"container_name\" {\n  value = \"quest\"\n}\n\noutput \"ecr_repository_name\" {\n  value = \"quest-app\"\n}\n",
+        )
+        .write("infra/dev.tfvars", "name = \"quest-dev\"\n")
+        .write("infra/prod.tfvars", "name = \"quest\"\n");
+    world.repo.commit("names from each environment's root");
+    for (config, bucket) in [
+        (&world.dev, "quest-state-dev"),
+        (&world.prod, "quest-state-prod"),
+    ] {
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(config)
+                .force_path_style(true)
+                .build(),
+        );
+        world.runtime.block_on(async {
+            s3.create_bucket().bucket(bucket).send().await.unwrap();
+        });
+    }
+    let base = world.repo.head();
+    world.repo.write("app/server.js", "console.log('v2')\n");
+    world.repo.commit("v2");
+    let head = world.repo.head();
+    let run = |args: &[&str]| crate::terraform_support::bounded(&world.quest().args(args));
+    for env in ["dev", "prod"] {
+        let applied = run(&["deploy", "infra", "--force", "--env", env]);
+        assert_eq!(applied.code, 0, "{env}: {}", applied.stderr);
+    }
+
+    let deployed = run(&["deploy", "service", "--base", &base, "--env", "dev"]);
+    assert_eq!(deployed.code, 0, "{}", deployed.stderr);
+    let (_, dev_image) = world.running(&world.dev, "quest-dev");
+    // No Terraform on the PATH: the promotion reads both environments' names from their state.
+    let promoted = world.promote(&head);
+    assert_eq!(promoted.code, 0, "{}", promoted.stderr);
+    assert_eq!(
+        world.running(&world.prod, "quest"),
+        ("quest:2".to_owned(), dev_image)
+    );
+}

@@ -80,8 +80,9 @@ pub fn names(ctx: &Context<'_>, deploy: &ServiceDeploy) -> Result<(String, EcsNa
     names_from(ctx, deploy, false)
 }
 
-/// [`names`] for a read only (a promotion's source): the outputs of `ecs.from` are read from
-/// the state object (one `GetObject`, no `init`), so a role that may only read is enough.
+/// [`names`] read from the state object when they come from `ecs.from` (one `GetObject`, no
+/// `init`): a promotion's, which runs no Terraform and reads its source with a role that may
+/// only read.
 pub fn read_names(ctx: &Context<'_>, deploy: &ServiceDeploy) -> Result<(String, EcsNames)> {
     names_from(ctx, deploy, true)
 }

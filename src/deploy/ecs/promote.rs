@@ -16,6 +16,9 @@
 //! 5. **The mark**: the digest gets one more tag, `<B>-<commit>` (a repository's lifecycle
 //!    policy can then keep what B runs).
 //!
+//! The names of both services, when they come from `ecs.from`, are read from each
+//! environment's state object: a promotion runs no Terraform (its job needs none installed).
+//!
 //! A refusal of steps 1 and 2 is [`Error::NotPromotable`] (exit 13). The repository is A's:
 //! the one registry every environment pulls from lives in the account that builds (the
 //! reference Terraform gives B's account pull access to it), so A's credentials read its tags
@@ -29,7 +32,7 @@ use crate::error::{Error, Result};
 use super::ecr::{Ecr, Retag};
 use super::ecs_api::{family_revision, Ecs};
 use super::task_definition::{Revision, COMMIT_TAG, ROLLOUT_FAILED, ROLLOUT_TAG};
-use super::{names, read_names, rollout, scan, settings, EcsNames, Image};
+use super::{read_names, rollout, scan, settings, EcsNames, Image};
 
 /// The `promote` command: `from` and `to` are the same target, resolved for each environment.
 pub fn promote(from: &Context<'_>, to: &Context<'_>) -> Result<()> {
@@ -37,7 +40,7 @@ pub fn promote(from: &Context<'_>, to: &Context<'_>) -> Result<()> {
     let source_deploy = settings(from)?;
     let deploy = settings(to)?;
     let (_, source_names) = read_names(from, source_deploy)?;
-    let (_, target_names) = names(to, deploy)?;
+    let (_, target_names) = read_names(to, deploy)?;
     let runtime = crate::aws::runtime()?;
     runtime.block_on(async {
         let source = from.aws(None).await?;

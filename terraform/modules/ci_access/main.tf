@@ -208,6 +208,21 @@ data "aws_iam_policy_document" "service_deployer" {
     }
   }
 
+  # The service's names come from this environment's root (`ecs.from`): `deploy` reads them
+  # with `terraform output` (init lists the bucket, then the state is read), a promotion with
+  # one GetObject of the state. Reading only: no lock, no write.
+  statement {
+    sid       = "ListStateBucket"
+    actions   = ["s3:ListBucket"]
+    resources = [local.state_bucket_arn]
+  }
+
+  statement {
+    sid       = "ReadStateOutputs"
+    actions   = ["s3:GetObject"]
+    resources = ["${local.state_bucket_arn}/${var.state.key}"]
+  }
+
   # A promotion into this environment reads the source environment, in its account, with the
   # role that account gives for it (its promotion-reader): only the roles named here.
   dynamic "statement" {
