@@ -84,6 +84,18 @@ impl Moto {
             .build()
     }
 
+    /// Sets scan results through moto's own API (`POST /moto-api/static/ecr/scan-finding-results`,
+    /// `body` as tests/harness/README.md describes it).
+    pub fn set_scan_results(&self, body: &serde_json::Value) {
+        ureq::post(&format!(
+            "{}/moto-api/static/ecr/scan-finding-results",
+            self.endpoint()
+        ))
+        .header("Content-Type", "application/json")
+        .send(body.to_string())
+        .expect("set the scan findings");
+    }
+
     /// The environment a process needs to reach this server as AWS.
     pub fn env(&self) -> Vec<(String, String)> {
         [

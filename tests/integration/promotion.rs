@@ -133,21 +133,11 @@ impl World {
                 "imageScanFindings": {"findings": findings},
             }],
         });
-        ureq::post(&format!(
-            "{}/moto-api/static/ecr/scan-finding-results",
-            self.moto.endpoint()
-        ))
-        .header("Content-Type", "application/json")
-        .send(body.to_string())
-        .unwrap();
+        self.moto.set_scan_results(&body);
     }
 
     fn quest(&self) -> Quest {
-        let mut quest = self.repo.quest().aws(&self.moto);
-        for (key, value) in self.registry.podman_env() {
-            quest = quest.env(&key, value);
-        }
-        quest
+        self.repo.quest().aws(&self.moto).podman(&self.registry)
     }
 
     fn deploy_dev(&self, base: &str) -> Run {

@@ -217,3 +217,13 @@ fn require_tools() {
         "the image tests build and push with podman: apt-get install podman"
     );
 }
+
+impl crate::support::Quest {
+    /// Points the run's podman at `registry` and at storage of the test's own.
+    pub fn podman(mut self, registry: &Registry) -> crate::support::Quest {
+        for (key, value) in registry.podman_env() {
+            self = self.env(&key, value);
+        }
+        self
+    }
+}

@@ -59,17 +59,12 @@ impl World {
     }
 
     fn quest(&self) -> Quest {
-        let mut quest = self.repo.quest().aws(&self.moto);
-        for (key, value) in self.registry.podman_env() {
-            quest = quest.env(&key, value);
-        }
-        quest
+        self.repo.quest().aws(&self.moto).podman(&self.registry)
     }
 
     /// Like [`World::quest`], with the endpoint and region but no credentials at all.
     fn quest_without_credentials(&self) -> Quest {
-        let mut quest = self
-            .repo
+        self.repo
             .quest()
             .env("AWS_ENDPOINT_URL", self.moto.endpoint())
             .env("AWS_REGION", "us-east-1")
@@ -78,11 +73,8 @@ impl World {
             .env(
                 "AWS_SHARED_CREDENTIALS_FILE",
                 "/nonexistent/quest-changes-test",
-            );
-        for (key, value) in self.registry.podman_env() {
-            quest = quest.env(&key, value);
-        }
-        quest
+            )
+            .podman(&self.registry)
     }
 
     fn deploy(&self, extra: &[&str]) -> Run {
@@ -104,11 +96,11 @@ impl World {
                 "imageScanFindings": {"findings": findings},
             }],
         });
-        self.moto_api(body);
+        self.moto.set_scan_results(&body);
     }
 
     fn scan_status(&self, status: &str) {
-        self.moto_api(json!({
+        self.moto.set_scan_results(&json!({
             "region": "us-east-1",
             "results": [{
                 "registryId": "123456789012",
@@ -117,16 +109,6 @@ impl World {
                 "imageScanStatus": {"status": status, "description": "as the test says"},
             }],
         }));
-    }
-
-    fn moto_api(&self, body: serde_json::Value) {
-        ureq::post(&format!(
-            "{}/moto-api/static/ecr/scan-finding-results",
-            self.moto.endpoint()
-        ))
-        .header("Content-Type", "application/json")
-        .send(body.to_string())
-        .expect("set the scan findings");
     }
 
     /// The digest moto's ECR gives `tag`, if it has it.
@@ -555,7 +537,7 @@ fn enhanced_scanning_counts_only_active_findings() {
             "packageVulnerabilityDetails": {"vulnerabilityId": id, "source": "NVD"},
         })
     };
-    world.moto_api(json!({
+    world.moto.set_scan_results(&json!({
         "region": "us-east-1",
         "results": [{
             "registryId": "123456789012",
